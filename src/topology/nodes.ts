@@ -85,4 +85,9 @@ export interface GlobalStoreSpec {
   readonly valueSerde: Serde<any> | undefined
   readonly processorName: string
   readonly supplier: ProcessorSupplier<any, any, never, never>
+  /**
+   * How many nodes were added before this global store; compile() uses it to number the global
+   * store among sub-topologies the way Kafka Streams does. Absent: numbered after all of them.
+   */
+  readonly position?: number
 }

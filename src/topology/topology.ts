@@ -1,6 +1,8 @@
 import type { ProcessorSupplier } from '../processors/processor.ts'
 import type { Serde } from '../serdes/serde.ts'
 import type { StateStore, StoreBuilder } from '../state/store.ts'
+import { compile } from './compile.ts'
+import type { CompiledTopology } from './compile.ts'
 import type {
   GlobalStoreSpec,
   InternalTopicSpec,
@@ -131,6 +133,7 @@ export class Topology {
       valueSerde: options.valueSerde,
       processorName,
       supplier: supplier as ProcessorSupplier<any, any, never, never>,
+      position: this.nodes.length,
     })
     return this
   }
@@ -145,6 +148,11 @@ export class Topology {
   copartition(topics: ReadonlyArray<string>): this {
     this.copartitionGroups.push([...topics])
     return this
+  }
+
+  /** Sub-topologies, resolved internal topic names and the internal topics to create (pure). */
+  compile(applicationId: string): CompiledTopology {
+    return compile(this, applicationId)
   }
 
   #claimName(name: string): void {

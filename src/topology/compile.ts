@@ -1,0 +1,422 @@
+import type { ProcessorSupplier } from '../processors/processor.ts'
+import type { Serde } from '../serdes/serde.ts'
+import type { StoreBuilder } from '../state/store.ts'
+import type {
+  GlobalStoreSpec,
+  ProcessorNodeSpec,
+  SinkNodeSpec,
+  SourceNodeSpec,
+  TopicNameExtractor,
+} from './nodes.ts'
+import type { Topology } from './topology.ts'
+
+export { parseTaskId, taskId } from './task-id.ts'
+export type { ParsedTaskId, TaskId } from './task-id.ts'
+
+/**
+ * Compiling turns the topology's plain data into what the runtime executes: sub-topologies (the
+ * unit a task runs, one task per input partition), resolved internal topic names and the internal
+ * topics to create. It is pure: the same topology and application id always give the same result.
+ *
+ * Sub-topologies are Kafka Streams' node groups: nodes joined by parent edges, plus processors
+ * joined through a shared state store (a stream-table join reads the table's store from another
+ * source). A sink to a topic and a source reading it are not joined, so a repartition topic ends
+ * one sub-topology and starts the next. Ids follow Kafka's numbering (first node in insertion
+ * order, global stores included), so task ids — and the state directories named after them —
+ * match a Java app built from the same topology.
+ */
+
+export class TopologyError extends Error {
+  override readonly name = 'TopologyError'
+}
+
+export interface CompiledSourceNode {
+  readonly kind: 'source'
+  readonly name: string
+  /** Resolved topic names (internal topics prefixed with the application id). */
+  readonly topics: ReadonlyArray<string>
+  readonly children: ReadonlyArray<string>
+  readonly spec: SourceNodeSpec
+}
+
+export interface CompiledProcessorNode {
+  readonly kind: 'processor'
+  readonly name: string
+  readonly parents: ReadonlyArray<string>
+  readonly children: ReadonlyArray<string>
+  /** Stores this processor may open with `getStateStore` (global stores are always allowed). */
+  readonly stores: ReadonlyArray<string>
+  readonly supplier: ProcessorSupplier<any, any, any, any>
+  readonly spec: ProcessorNodeSpec
+}
+
+export interface CompiledSinkNode {
+  readonly kind: 'sink'
+  readonly name: string
+  readonly parents: ReadonlyArray<string>
+  /** A static topic, resolved; or the user's extractor (its results are used as given). */
+  readonly topic: string | TopicNameExtractor<any, any>
+  /** True when `topic` is one of this application's repartition topics. */
+  readonly internal: boolean
+  readonly spec: SinkNodeSpec
+}
+
+export type CompiledNode = CompiledSourceNode | CompiledProcessorNode | CompiledSinkNode
+
+export interface CompiledStore {
+  readonly name: string
+  readonly builder: StoreBuilder
+  readonly processors: ReadonlyArray<string>
+  /** `<applicationId>-<store>-changelog` when logging is enabled. */
+  readonly changelogTopic: string | undefined
+}
+
+export interface InternalTopic {
+  /** Resolved name. */
+  readonly name: string
+  readonly type: 'repartition' | 'changelog'
+  /**
+   * Fixed partition count, or undefined: a repartition topic then gets the maximum partition
+   * count of the source topics of the sub-topologies writing it (`writerSubtopologies`), and a
+   * changelog the partition count of its sub-topology (one partition per task).
+   */
+  readonly numPartitions: number | undefined
+  readonly config: { readonly [key: string]: string }
+  /** Changelog: its store's sub-topology. Repartition: the sub-topology reading it. */
+  readonly subtopology: number
+  /** Repartition topics only: the sub-topologies whose sinks write it. */
+  readonly writerSubtopologies: ReadonlyArray<number>
+  /** Changelog topics only. */
+  readonly storeName: string | undefined
+}
+
+export interface Subtopology {
+  readonly id: number
+  /** Every topic this sub-topology reads, resolved; a task reads one partition of each. */
+  readonly sourceTopics: ReadonlyArray<string>
+  /** The subset of `sourceTopics` that are this application's repartition topics. */
+  readonly repartitionSourceTopics: ReadonlyArray<string>
+  /** Static sink topics, resolved. */
+  readonly sinkTopics: ReadonlyArray<string>
+  /** Parents always come before children. */
+  readonly nodes: ReadonlyArray<CompiledNode>
+  readonly sources: ReadonlyArray<CompiledSourceNode>
+  /** Resolved source topic → its source node. */
+  readonly sourceByTopic: ReadonlyMap<string, CompiledSourceNode>
+  readonly stores: ReadonlyArray<CompiledStore>
+  readonly changelogTopics: ReadonlyArray<InternalTopic>
+}
+
+export interface CompiledGlobalStore {
+  /** Its place in Kafka's sub-topology numbering; global stores create no tasks. */
+  readonly id: number
+  readonly storeName: string
+  readonly builder: StoreBuilder
+  readonly sourceName: string
+  readonly topic: string
+  readonly keySerde: Serde<any> | undefined
+  readonly valueSerde: Serde<any> | undefined
+  readonly processorName: string
+  readonly supplier: ProcessorSupplier<any, any, never, never>
+  readonly spec: GlobalStoreSpec
+}
+
+export interface CompiledTopology {
+  readonly applicationId: string
+  /** Ordered by id; ids are not contiguous when global stores take numbers. */
+  readonly subtopologies: ReadonlyArray<Subtopology>
+  readonly globalStores: ReadonlyArray<CompiledGlobalStore>
+  /** Resolved source topic → id of the sub-topology reading it (global topics excluded). */
+  readonly topicToSubtopology: ReadonlyMap<string, number>
+  /** Topics the application's tasks read, sorted (internal repartition topics included). */
+  readonly sourceTopics: ReadonlyArray<string>
+  /** User topics (not internal) that tasks read, sorted: these must exist before starting. */
+  readonly externalSourceTopics: ReadonlyArray<string>
+  readonly repartitionTopics: ReadonlyArray<InternalTopic>
+  readonly changelogTopics: ReadonlyArray<InternalTopic>
+  /** Sets of resolved topics that must have equal partition counts (declared, merged transitively). */
+  readonly copartitionGroups: ReadonlyArray<ReadonlyArray<string>>
+  /** Resolves a topic name as written in the topology (internal topics get the prefix). */
+  resolveTopic(name: string): string
+  subtopology(id: number): Subtopology
+}
+
+/** Kafka's `RepartitionTopicConfig` defaults: records are purged after commit, never by time. */
+const REPARTITION_DEFAULTS: { readonly [key: string]: string } = {
+  'cleanup.policy': 'delete',
+  'segment.bytes': '52428800',
+  'retention.ms': '-1',
+  'message.timestamp.type': 'CreateTime',
+}
+
+/** Kafka's `UnwindowedChangelogTopicConfig` defaults. */
+const CHANGELOG_DEFAULTS: { readonly [key: string]: string } = {
+  'cleanup.policy': 'compact',
+  'message.timestamp.type': 'CreateTime',
+}
+
+export function changelogTopicName(applicationId: string, storeName: string): string {
+  return `${applicationId}-${storeName}-changelog`
+}
+
+export function compile(topology: Topology, applicationId: string): CompiledTopology {
+  if (typeof applicationId !== 'string' || applicationId.length === 0) {
+    throw new TopologyError('compile() needs a non-empty applicationId')
+  }
+  const repartitionNames = new Set<string>()
+  for (const spec of topology.internalTopics.values()) if (spec.type === 'repartition') repartitionNames.add(spec.name)
+  const resolveTopic = (name: string): string => (repartitionNames.has(name) ? `${applicationId}-${name}` : name)
+
+  const nodes = topology.nodes
+  const index = new Map<string, number>()
+  nodes.forEach((n, i) => index.set(n.name, i))
+
+  // Union-find over node indexes: parent edges first, then shared stores (Kafka's nodeGrouper).
+  const parent = nodes.map((_, i) => i)
+  const find = (i: number): number => {
+    while (parent[i]! !== i) {
+      parent[i] = parent[parent[i]!]!
+      i = parent[i]!
+    }
+    return i
+  }
+  const unite = (a: number, b: number): void => {
+    const ra = find(a)
+    const rb = find(b)
+    if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb)
+  }
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i]!
+    if (node.kind !== 'source') for (const p of node.parents) unite(i, index.get(p)!)
+  }
+  const edgeGroup = nodes.map((_, i) => find(i))
+  /** Stores whose processors sat in different edge groups, for the error message below. */
+  const joiningStores: string[] = []
+  const storesOf = new Map<string, string[]>()
+  for (const [storeName, spec] of topology.stores) {
+    const users = spec.processors.filter((p) => index.has(p))
+    for (const p of users) {
+      const list = storesOf.get(p)
+      if (list) list.push(storeName)
+      else storesOf.set(p, [storeName])
+    }
+    const first = users[0]
+    if (first === undefined) continue
+    if (new Set(users.map((p) => edgeGroup[index.get(p)!])).size > 1) joiningStores.push(storeName)
+    for (const p of users.slice(1)) unite(index.get(first)!, index.get(p)!)
+  }
+
+  // Number groups by their first node in insertion order; global stores take their turn too.
+  const globalsByPosition = [...topology.globalStores]
+  const groupId = new Map<number, number>()
+  const globalIds: number[] = []
+  let nextId = 0
+  let g = 0
+  const takeGlobalsBefore = (position: number): void => {
+    while (g < globalsByPosition.length && (globalsByPosition[g]!.position ?? Infinity) <= position) {
+      globalIds[g++] = nextId++
+    }
+  }
+  for (let i = 0; i < nodes.length; i++) {
+    takeGlobalsBefore(i)
+    const root = find(i)
+    if (!groupId.has(root)) groupId.set(root, nextId++)
+  }
+  while (g < globalsByPosition.length) globalIds[g++] = nextId++
+
+  const childrenOf = new Map<string, string[]>()
+  for (const node of nodes) {
+    if (node.kind === 'source') continue
+    for (const p of node.parents) {
+      const list = childrenOf.get(p)
+      if (list) list.push(node.name)
+      else childrenOf.set(p, [node.name])
+    }
+  }
+
+  const compiledStores = new Map<string, CompiledStore>()
+  for (const [storeName, spec] of topology.stores) {
+    compiledStores.set(storeName, {
+      name: storeName,
+      builder: spec.builder,
+      processors: spec.processors,
+      changelogTopic: spec.builder.loggingEnabled ? changelogTopicName(applicationId, storeName) : undefined,
+    })
+  }
+
+  interface Draft {
+    id: number
+    nodes: CompiledNode[]
+    sources: CompiledSourceNode[]
+    sinkTopics: Set<string>
+    repartitionSinks: Set<string>
+    stores: Set<string>
+  }
+  const drafts = new Map<number, Draft>()
+  for (let i = 0; i < nodes.length; i++) {
+    const spec = nodes[i]!
+    const id = groupId.get(find(i))!
+    let draft = drafts.get(id)
+    if (!draft) {
+      draft = { id, nodes: [], sources: [], sinkTopics: new Set(), repartitionSinks: new Set(), stores: new Set() }
+      drafts.set(id, draft)
+    }
+    const children = childrenOf.get(spec.name) ?? []
+    if (spec.kind === 'source') {
+      const compiled: CompiledSourceNode = { kind: 'source', name: spec.name, topics: spec.topics.map(resolveTopic), children, spec }
+      draft.nodes.push(compiled)
+      draft.sources.push(compiled)
+    } else if (spec.kind === 'processor') {
+      const stores = storesOf.get(spec.name) ?? []
+      for (const s of stores) draft.stores.add(s)
+      draft.nodes.push({ kind: 'processor', name: spec.name, parents: spec.parents, children, stores, supplier: spec.supplier, spec })
+    } else {
+      const internal = typeof spec.topic === 'string' && repartitionNames.has(spec.topic)
+      const topic = typeof spec.topic === 'string' ? resolveTopic(spec.topic) : spec.topic
+      if (typeof topic === 'string') draft.sinkTopics.add(topic)
+      if (internal) draft.repartitionSinks.add(topic as string)
+      draft.nodes.push({ kind: 'sink', name: spec.name, parents: spec.parents, topic, internal, spec })
+    }
+  }
+
+  const topicToSubtopology = new Map<string, number>()
+  const subtopologies: Subtopology[] = []
+  const changelogTopics: InternalTopic[] = []
+  for (const draft of [...drafts.values()].sort((a, b) => a.id - b.id)) {
+    const sourceTopics: string[] = []
+    const sourceByTopic = new Map<string, CompiledSourceNode>()
+    for (const source of draft.sources) {
+      for (const topic of source.topics) {
+        sourceTopics.push(topic)
+        sourceByTopic.set(topic, source)
+        topicToSubtopology.set(topic, draft.id)
+      }
+    }
+    if (sourceTopics.length === 0) {
+      throw new TopologyError(`Sub-topology ${draft.id} (${draft.nodes.map((n) => n.name).join(', ')}) has no source node`)
+    }
+    for (const topic of draft.repartitionSinks) {
+      if (sourceByTopic.has(topic)) throw cycleError(draft.id, topic, joiningStores, compiledStores, draft.stores)
+    }
+    const stores = [...draft.stores].map((s) => compiledStores.get(s)!)
+    const ownChangelogs: InternalTopic[] = []
+    for (const store of stores) {
+      if (store.changelogTopic === undefined) continue
+      const declared = topology.internalTopics.get(`${store.name}-changelog`)
+      ownChangelogs.push({
+        name: store.changelogTopic,
+        type: 'changelog',
+        numPartitions: undefined,
+        config: { ...CHANGELOG_DEFAULTS, ...declared?.config, ...store.builder.logConfig },
+        subtopology: draft.id,
+        writerSubtopologies: [],
+        storeName: store.name,
+      })
+    }
+    changelogTopics.push(...ownChangelogs)
+    subtopologies.push({
+      id: draft.id,
+      sourceTopics,
+      repartitionSourceTopics: sourceTopics.filter((t) => t.startsWith(`${applicationId}-`) && repartitionNames.has(t.slice(applicationId.length + 1))),
+      sinkTopics: [...draft.sinkTopics],
+      nodes: draft.nodes,
+      sources: draft.sources,
+      sourceByTopic,
+      stores,
+      changelogTopics: ownChangelogs,
+    })
+  }
+
+  const repartitionTopics: InternalTopic[] = []
+  for (const spec of topology.internalTopics.values()) {
+    if (spec.type !== 'repartition') continue
+    const name = resolveTopic(spec.name)
+    const reader = topicToSubtopology.get(name)
+    if (reader === undefined) continue // declared but unused: nothing to create
+    repartitionTopics.push({
+      name,
+      type: 'repartition',
+      numPartitions: spec.numPartitions,
+      config: { ...REPARTITION_DEFAULTS, ...spec.config },
+      subtopology: reader,
+      writerSubtopologies: subtopologies.filter((s) => s.sinkTopics.includes(name)).map((s) => s.id),
+      storeName: undefined,
+    })
+  }
+
+  const globalStores: CompiledGlobalStore[] = globalsByPosition.map((spec, i) => {
+    if (topicToSubtopology.has(spec.topic)) {
+      throw new TopologyError(`Topic "${spec.topic}" feeds global store "${spec.builder.name}" and is also read by a source node`)
+    }
+    if (topology.stores.has(spec.builder.name)) {
+      throw new TopologyError(`State store "${spec.builder.name}" is added both as a global store and as a local store`)
+    }
+    return {
+      id: globalIds[i]!,
+      storeName: spec.builder.name,
+      builder: spec.builder,
+      sourceName: spec.sourceName,
+      topic: spec.topic,
+      keySerde: spec.keySerde,
+      valueSerde: spec.valueSerde,
+      processorName: spec.processorName,
+      supplier: spec.supplier,
+      spec,
+    }
+  })
+
+  const sourceTopics = [...topicToSubtopology.keys()].sort()
+  const byId = new Map(subtopologies.map((s) => [s.id, s]))
+  return {
+    applicationId,
+    subtopologies,
+    globalStores,
+    topicToSubtopology,
+    sourceTopics,
+    externalSourceTopics: sourceTopics.filter((t) => !repartitionTopics.some((r) => r.name === t)),
+    repartitionTopics,
+    changelogTopics,
+    copartitionGroups: mergeCopartitionGroups(topology.copartitionGroups.map((group) => group.map(resolveTopic))),
+    resolveTopic,
+    subtopology(id: number): Subtopology {
+      const s = byId.get(id)
+      if (!s) throw new TopologyError(`No sub-topology ${id} in this topology`)
+      return s
+    },
+  }
+}
+
+function cycleError(
+  id: number,
+  topic: string,
+  joiningStores: ReadonlyArray<string>,
+  stores: ReadonlyMap<string, CompiledStore>,
+  ownStores: ReadonlySet<string>,
+): TopologyError {
+  const culprit = joiningStores.find((s) => ownStores.has(s))
+  if (culprit !== undefined) {
+    const users = stores.get(culprit)!.processors.map((p) => `"${p}"`).join(', ')
+    return new TopologyError(
+      `State store "${culprit}" is used by processors ${users} on both sides of repartition topic "${topic}": ` +
+        'a store belongs to exactly one sub-topology (its tasks own it), so processors in two sub-topologies cannot share it',
+    )
+  }
+  return new TopologyError(`Sub-topology ${id} both writes and reads repartition topic "${topic}" (a cycle)`)
+}
+
+/** Kafka merges declared groups transitively: a topic in two groups joins them. */
+function mergeCopartitionGroups(groups: ReadonlyArray<ReadonlyArray<string>>): string[][] {
+  const merged: Set<string>[] = []
+  for (const group of groups) {
+    const into = new Set(group)
+    for (let i = merged.length - 1; i >= 0; i--) {
+      const other = merged[i]!
+      if ([...other].some((t) => into.has(t))) {
+        for (const t of other) into.add(t)
+        merged.splice(i, 1)
+      }
+    }
+    merged.push(into)
+  }
+  return merged.map((s) => [...s].sort())
+}
