@@ -38,12 +38,28 @@ export interface StateStoreContext {
   currentTimestamp(): number
 }
 
-export type RestoreCallback = (batch: ReadonlyArray<KeyValue<Buffer, Buffer | null>>) => void
+/**
+ * One changelog record handed to a restore callback. `timestamp` is the changelog record's
+ * timestamp: timestamped stores need it, because their changelog carries the plain value (as Kafka
+ * Streams' does) and the store keeps `8-byte timestamp + value`. The runtime should always set it.
+ */
+export interface ChangelogRecord extends KeyValue<Buffer, Buffer | null> {
+  readonly timestamp?: number
+}
+
+export type RestoreCallback = (batch: ReadonlyArray<ChangelogRecord>) => void
 
 export interface StateStore {
   readonly name: string
   /** True for stores on disk (RocksDB), which survive restarts and can be checkpointed. */
   readonly persistent: boolean
+  /**
+   * Asynchronous preparation the runtime awaits before `init` with the same context; only
+   * `taskStateDir` may be used here. RocksDB opens its database here, because opening is
+   * asynchronous in the native binding while everything after it is synchronous. Stores without
+   * I/O omit it (decorators forward it).
+   */
+  open?(context: StateStoreContext): Promise<void>
   init(context: StateStoreContext): void
   /** Makes every write so far durable (RocksDB: writes the pending write batch). */
   flush(): void
