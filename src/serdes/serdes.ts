@@ -3,6 +3,7 @@ import { bytes } from './bytes.ts'
 import { double } from './double.ts'
 import { float } from './float.ts'
 import { integer } from './integer.ts'
+import { json } from './json.ts'
 import { bigint, long } from './long.ts'
 import { short } from './short.ts'
 import { string } from './string.ts'
@@ -22,6 +23,7 @@ import { uuid } from './uuid.ts'
  * - `boolean()`  one byte, 0x01 / 0x00                     (BooleanSerializer)
  * - `bytes()`    the bytes themselves, as a `Buffer`       (ByteArraySerializer)
  * - `uuid()`     a UUID string, sent as its 36-char text   (UUIDSerializer)
+ * - `json()`     JSON as UTF-8, optionally validated by any Standard Schema
  */
 export const Serdes = Object.freeze({
   string,
@@ -34,4 +36,5 @@ export const Serdes = Object.freeze({
   boolean,
   bytes,
   uuid,
+  json,
 })
