@@ -23,6 +23,13 @@ export interface Serde<T> {
    * so the common case costs no promise.
    */
   prepare?(topic: string, data: Buffer): Promise<void> | undefined
+  /**
+   * Async set-up for serializing to one topic, to call before the first record is written to
+   * it (sink topics, changelog topics). Avro registers its writer schema under the topic's
+   * subject (`<topic>-value` / `<topic>-key`) here, since `configure()` does not know the topic.
+   * Returns a promise when there is work to do, otherwise `undefined`.
+   */
+  prepareSerialize?(topic: string): Promise<void> | undefined
 }
 
 /** The type a serde produces, for inference: `SerdeType<typeof Serdes.long>` is `number`. */
