@@ -1,3 +1,4 @@
+import { avro } from './avro.ts'
 import { boolean } from './boolean.ts'
 import { bytes } from './bytes.ts'
 import { double } from './double.ts'
@@ -24,6 +25,7 @@ import { uuid } from './uuid.ts'
  * - `bytes()`    the bytes themselves, as a `Buffer`       (ByteArraySerializer)
  * - `uuid()`     a UUID string, sent as its 36-char text   (UUIDSerializer)
  * - `json()`     JSON as UTF-8, optionally validated by any Standard Schema
+ * - `avro()`     Avro with a schema registry, Confluent wire format
  */
 export const Serdes = Object.freeze({
   string,
@@ -37,4 +39,5 @@ export const Serdes = Object.freeze({
   bytes,
   uuid,
   json,
+  avro,
 })

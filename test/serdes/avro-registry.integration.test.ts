@@ -1,0 +1,98 @@
+import { before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry'
+import { Serdes } from '../../src/serdes/serdes.ts'
+import { SerializationError } from '../../src/serdes/serde.ts'
+
+// Against a real Confluent-compatible registry (Apicurio's ccompat API in this project; start it
+// with `npm run services:start`). Skipped when it does not answer, except under CI=true, where
+// a missing registry is a failure.
+const url = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7'
+
+async function unreachable(): Promise<string | undefined> {
+  try {
+    const res = await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(2000) })
+    await res.body?.cancel()
+    return res.ok ? undefined : `HTTP ${res.status}`
+  } catch (err) {
+    return (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message
+  }
+}
+
+const problem = await unreachable()
+const skip = problem !== undefined && process.env.CI !== 'true' ? `schema registry not reachable at ${url} (${problem})` : false
+
+const paymentV1 = {
+  type: 'record' as const,
+  name: 'Payment',
+  namespace: 'kstreams.it',
+  fields: [
+    { name: 'id', type: 'string' },
+    { name: 'amount', type: 'long' },
+  ],
+}
+const paymentV2 = { ...paymentV1, fields: [...paymentV1.fields, { name: 'currency', type: 'string', default: 'EUR' }] }
+
+interface PaymentV2 {
+  id: string
+  amount: number
+  currency: string
+}
+
+describe('Avro serde with a real schema registry', { skip }, () => {
+  const topic = `kstreams-it-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
+  const subject = `${topic}-value`
+
+  before(() => {
+    if (problem !== undefined) throw new Error(`schema registry not reachable at ${url} (${problem}); CI=true requires it`)
+  })
+
+  it('registers v1, evolves to v2 with a defaulted field, and reads v1 bytes through v2', async () => {
+    // v1 through connection settings: the serde builds its own client.
+    const v1 = Serdes.avro({ registry: { host: url }, schema: paymentV1 })
+    await v1.configure()
+    await v1.prepareSerialize(topic)
+    const oldBytes = v1.serialize(topic, { id: 'p-1', amount: 4200 })
+    const v1Id = oldBytes.readInt32BE(1)
+    assert.equal(oldBytes[0], 0)
+
+    // Another Confluent client decodes our bytes: the wire format is the shared one.
+    const registry = new SchemaRegistry({ host: url })
+    assert.deepEqual({ ...(await registry.decode(oldBytes)) }, { id: 'p-1', amount: 4200 })
+    assert.equal(await registry.getLatestSchemaId(subject), v1Id)
+
+    // v2 through a client instance; registering it under the same subject passes BACKWARD.
+    const v2 = Serdes.avro<PaymentV2>({ registry, schema: paymentV2 })
+    await v2.configure()
+    await v2.prepareSerialize(topic)
+    const newBytes = v2.serialize(topic, { id: 'p-2', amount: 1, currency: 'USD' })
+    const v2Id = newBytes.readInt32BE(1)
+    assert.notEqual(v2Id, v1Id)
+    assert.equal(await registry.getLatestSchemaId(subject), v2Id)
+
+    // A fresh v2 reader has never seen v1: prepare fetches it by id, then reads synchronously.
+    const reader = Serdes.avro<PaymentV2>({ registry: { host: url }, schema: paymentV2 })
+    await reader.configure()
+    assert.throws(() => reader.deserialize(topic, oldBytes), SerializationError)
+    const pending = reader.prepare(topic, oldBytes)
+    assert.ok(pending instanceof Promise)
+    await pending
+    assert.equal(reader.prepare(topic, oldBytes), undefined)
+    assert.deepEqual({ ...reader.deserialize(topic, oldBytes) }, { id: 'p-1', amount: 4200, currency: 'EUR' })
+    await reader.prepare(topic, newBytes)
+    assert.deepEqual({ ...reader.deserialize(topic, newBytes) }, { id: 'p-2', amount: 1, currency: 'USD' })
+  })
+
+  it('surfaces the registry refusing an incompatible schema', async () => {
+    const v1 = Serdes.avro({ registry: { host: url }, schema: paymentV1, subject: `${topic}-strict` })
+    await v1.configure()
+    // A new field without a default breaks BACKWARD compatibility.
+    const breaking = { ...paymentV1, fields: [...paymentV1.fields, { name: 'country', type: 'string' }] }
+    const v2 = Serdes.avro({ registry: { host: url }, schema: breaking, subject: `${topic}-strict` })
+    await assert.rejects(v2.configure(), (err: unknown) => {
+      assert.ok(err instanceof SerializationError)
+      assert.match(err.message, /cannot register schema kstreams\.it\.Payment under subject ".*-strict"/)
+      return true
+    })
+  })
+})
