@@ -103,6 +103,8 @@ export interface ConsumerConfig {
   readonly autoOffsetReset: 'earliest' | 'latest'
   readonly assignor?: GroupAssignor
   readonly rebalanceListener: RebalanceListener
+  /** Most records one `poll()` returns (Kafka's `max.poll.records`); the adapter's default if unset. */
+  readonly maxPollRecords?: number
 }
 
 export interface Consumer {
