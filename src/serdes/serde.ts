@@ -32,7 +32,7 @@ export interface Serde<T> {
   prepareSerialize?(topic: string): Promise<void> | undefined
 }
 
-/** The type a serde produces, for inference: `SerdeType<typeof Serdes.long>` is `number`. */
+/** The type a serde produces, for inference: `SerdeType<ReturnType<typeof Serdes.long>>` is `number`. */
 export type SerdeType<S> = S extends Serde<infer T> ? T : never
 
 /** Raised for bytes that do not decode or values that do not encode. */
