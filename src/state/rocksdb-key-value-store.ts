@@ -1,0 +1,322 @@
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { isInvertedRange, keyString, prefixUpperBound } from './bytes.ts'
+import { InvalidStateStoreError, StateErrorCode } from './errors.ts'
+import { AbstractKeyValueIterator, emptyIterator } from './key-value-iterator.ts'
+import { rocksdbBinding, type BatchHandle, type DatabaseHandle, type IteratorHandle, type IteratorOptions, type RocksDBOptions } from './rocksdb-binding.ts'
+import type { ChangelogRecord, KeyValue, KeyValueBytesStore, KeyValueIterator, StateStoreContext } from './store.ts'
+
+export interface RocksDBStoreOptions extends RocksDBOptions {
+  /**
+   * Pending writes are written as one batch at `flush()` (the runtime flushes at commit). Past
+   * this many distinct pending keys a write spills the batch early, bounding memory when commits
+   * are far apart. Default 100,000.
+   */
+  readonly maxPendingWrites?: number
+  /** fsync the write-ahead log on every batch write (survives power loss; slower). Default false. */
+  readonly syncWrites?: boolean
+}
+
+interface PendingWrite {
+  readonly key: Buffer
+  readonly value: Buffer | null
+}
+
+const EMPTY = Object.freeze({})
+const FIRST_CHUNK = 32
+const NEXT_CHUNK = 1024
+
+/**
+ * Closing is asynchronous in the binding and RocksDB holds a file lock until it finishes, so a
+ * store reopened at the same location (a task revoked and reassigned) waits for the close.
+ */
+const closing = new Map<string, Promise<Error | null>>()
+
+/** Where a task's RocksDB store lives: `<taskStateDir>/rocksdb/<storeName>` (as Kafka Streams). */
+export function rocksDBStoreDirectory(taskStateDir: string, storeName: string): string {
+  return join(taskStateDir, 'rocksdb', storeName)
+}
+
+/**
+ * The persistent bytes store (Kafka's `RocksDBStore`) on `@nxtedition/rocksdb`.
+ *
+ * Lifecycle: `await open(context)` (the binding opens asynchronously), then `init(context)`;
+ * from there everything is synchronous. Point reads use the binding's synchronous MultiGet;
+ * writes collect in a per-store pending map that reads consult first (read-your-writes) and that
+ * `flush()` writes as one RocksDB write batch. Range reads flush the pending map first and then
+ * read a RocksDB iterator, which sees the implicit snapshot taken when it was created.
+ * `close()` writes pending writes, closes open iterators and starts the asynchronous close;
+ * `whenClosed()` settles when the file lock is released.
+ */
+export class RocksDBKeyValueStore implements KeyValueBytesStore {
+  readonly name: string
+  readonly persistent = true
+  readonly #options: RocksDBStoreOptions
+  readonly #maxPending: number
+  readonly #writeOptions: object
+  #db: DatabaseHandle | null = null
+  #batch: BatchHandle | null = null
+  #location: string | null = null
+  #initialized = false
+  readonly #pending = new Map<string, PendingWrite>()
+  readonly #iterators = new Set<RocksDBIterator>()
+  #closed: Promise<Error | null> = Promise.resolve(null)
+  readonly #keys: Buffer[] = []
+
+  constructor(name: string, options: RocksDBStoreOptions = {}) {
+    this.name = name
+    this.#options = options
+    this.#maxPending = options.maxPendingWrites ?? 100_000
+    this.#writeOptions = options.syncWrites === true ? { sync: true } : EMPTY
+  }
+
+  /** Distinct keys written since the last flush (for metrics and tests). */
+  get pendingWriteCount(): number {
+    return this.#pending.size
+  }
+
+  /** The database directory, once opened. */
+  get location(): string | null {
+    return this.#location
+  }
+
+  async open(context: StateStoreContext): Promise<void> {
+    if (this.#db !== null) return
+    const location = rocksDBStoreDirectory(context.taskStateDir, this.name)
+    await closing.get(location)
+    const binding = rocksdbBinding()
+    try {
+      await mkdir(location, { recursive: true })
+      const db = binding.db_init(location)
+      const { maxPendingWrites: _m, syncWrites: _s, ...dbOptions } = this.#options
+      await new Promise<void>((resolve, reject) => {
+        const alreadyOpen = binding.db_open(db, { ...dbOptions, createIfMissing: true }, (err) => {
+          if (err) reject(err)
+          else resolve()
+        })
+        if (alreadyOpen) resolve()
+      })
+      this.#db = db
+      this.#batch = binding.batch_init()
+      this.#location = location
+    } catch (err) {
+      throw new InvalidStateStoreError(`Cannot open RocksDB store ${this.name} at ${location}: ${(err as Error).message}`, StateErrorCode.STORE_OPEN_FAILED, { cause: err })
+    }
+  }
+
+  init(context: StateStoreContext): void {
+    if (this.#db === null) {
+      throw new InvalidStateStoreError(`RocksDB store ${this.name} must be opened before init: await store.open(context) first`)
+    }
+    this.#initialized = true
+    context.register(this, (batch) => this.#restore(batch))
+  }
+
+  isOpen(): boolean {
+    return this.#initialized && this.#db !== null
+  }
+
+  get(key: Buffer): Buffer | undefined {
+    const db = this.#readable()
+    if (this.#pending.size !== 0) {
+      const write = this.#pending.get(keyString(key))
+      if (write !== undefined) return write.value ?? undefined
+    }
+    return this.#read(db, key)
+  }
+
+  put(key: Buffer, value: Buffer | null): void {
+    this.#readable()
+    this.#pending.set(keyString(key), { key, value })
+    if (this.#pending.size > this.#maxPending) this.flush()
+  }
+
+  putIfAbsent(key: Buffer, value: Buffer): Buffer | undefined {
+    const existing = this.get(key)
+    if (existing === undefined) this.put(key, value)
+    return existing
+  }
+
+  putAll(entries: ReadonlyArray<KeyValue<Buffer, Buffer | null>>): void {
+    for (const { key, value } of entries) this.put(key, value)
+  }
+
+  delete(key: Buffer): Buffer | undefined {
+    const old = this.get(key)
+    if (old !== undefined) this.put(key, null)
+    return old
+  }
+
+  range(from: Buffer | undefined, to: Buffer | undefined): KeyValueIterator<Buffer, Buffer> {
+    return this.#iterate(from, to, false)
+  }
+
+  reverseRange(from: Buffer | undefined, to: Buffer | undefined): KeyValueIterator<Buffer, Buffer> {
+    return this.#iterate(from, to, true)
+  }
+
+  all(): KeyValueIterator<Buffer, Buffer> {
+    return this.#iterate(undefined, undefined, false)
+  }
+
+  reverseAll(): KeyValueIterator<Buffer, Buffer> {
+    return this.#iterate(undefined, undefined, true)
+  }
+
+  prefixScan<P>(prefix: P, prefixSerializer: { serialize(topic: string, value: P): Buffer }): KeyValueIterator<Buffer, Buffer> {
+    const bytes = prefixSerializer.serialize(this.name, prefix)
+    const upper = prefixUpperBound(bytes)
+    const options: IteratorOptions = upper === undefined
+      ? { gte: bytes, keyEncoding: 'buffer', valueEncoding: 'buffer' }
+      : { gte: bytes, lt: upper, keyEncoding: 'buffer', valueEncoding: 'buffer' }
+    return this.#openIterator(options)
+  }
+
+  /** RocksDB's `rocksdb.estimate-num-keys` after writing pending writes (an estimate, as in Kafka). */
+  approximateNumEntries(): number {
+    const db = this.#readable()
+    this.flush()
+    const estimate = Number.parseInt(rocksdbBinding().db_get_property(db, 'rocksdb.estimate-num-keys'), 10)
+    return Number.isFinite(estimate) ? estimate : 0
+  }
+
+  flush(): void {
+    if (this.#pending.size === 0) return
+    const db = this.#readable()
+    const binding = rocksdbBinding()
+    const batch = this.#batch!
+    try {
+      for (const write of this.#pending.values()) {
+        if (write.value === null) binding.batch_del(batch, write.key, EMPTY)
+        else binding.batch_put(batch, write.key, write.value, EMPTY)
+      }
+      binding.batch_write(db, batch, this.#writeOptions)
+      // Cleared only once written, so a failed write can be retried by the next flush.
+      this.#pending.clear()
+    } finally {
+      binding.batch_clear(batch)
+    }
+  }
+
+  close(): void {
+    const db = this.#db
+    if (db === null) return
+    const location = this.#location!
+    let failure: unknown = null
+    try {
+      if (this.#initialized) this.flush()
+    } catch (err) {
+      failure = err
+    }
+    for (const iterator of this.#iterators) iterator.close()
+    this.#iterators.clear()
+    this.#pending.clear()
+    this.#db = null
+    this.#batch = null
+    this.#initialized = false
+    const closed = new Promise<Error | null>((resolve) => {
+      rocksdbBinding().db_close(db, (err) => resolve(err ?? null))
+    })
+    this.#closed = closed
+    closing.set(location, closed)
+    void closed.then(() => {
+      if (closing.get(location) === closed) closing.delete(location)
+    })
+    if (failure !== null) throw failure
+  }
+
+  /** Settles when the last `close()` has released the database (rejects if closing failed). */
+  async whenClosed(): Promise<void> {
+    const err = await this.#closed
+    if (err !== null) throw err
+  }
+
+  #read(db: DatabaseHandle, key: Buffer): Buffer | undefined {
+    // One reused argument array: the binding reads it synchronously.
+    const keys = this.#keys
+    keys[0] = key
+    const value = rocksdbBinding().db_get_many_sync(db, keys, EMPTY)[0]
+    keys.length = 0
+    return value ?? undefined
+  }
+
+  #iterate(from: Buffer | undefined, to: Buffer | undefined, reverse: boolean): KeyValueIterator<Buffer, Buffer> {
+    this.#readable()
+    if (isInvertedRange(from, to)) return emptyIterator()
+    const options: { -readonly [P in keyof IteratorOptions]: IteratorOptions[P] } = { keyEncoding: 'buffer', valueEncoding: 'buffer' }
+    if (from !== undefined) options.gte = from
+    if (to !== undefined) options.lte = to
+    if (reverse) options.reverse = true
+    return this.#openIterator(options)
+  }
+
+  #openIterator(options: IteratorOptions): KeyValueIterator<Buffer, Buffer> {
+    const db = this.#readable()
+    this.flush()
+    const iterator = new RocksDBIterator(rocksdbBinding().iterator_init(db, options), this.#iterators)
+    this.#iterators.add(iterator)
+    return iterator
+  }
+
+  #restore(batch: ReadonlyArray<ChangelogRecord>): void {
+    const db = this.#readable()
+    const binding = rocksdbBinding()
+    const writeBatch = this.#batch!
+    try {
+      for (const { key, value } of batch) {
+        if (this.#pending.size !== 0) this.#pending.delete(keyString(key))
+        if (value === null) binding.batch_del(writeBatch, key, EMPTY)
+        else binding.batch_put(writeBatch, key, value, EMPTY)
+      }
+      binding.batch_write(db, writeBatch, this.#writeOptions)
+    } finally {
+      binding.batch_clear(writeBatch)
+    }
+  }
+
+  #readable(): DatabaseHandle {
+    const db = this.#db
+    if (db === null || !this.#initialized) throw new InvalidStateStoreError(`Store ${this.name} is not open`)
+    return db
+  }
+}
+
+/** Reads a native iterator in chunks: a small first chunk (most scans are short), then larger ones. */
+class RocksDBIterator extends AbstractKeyValueIterator<Buffer, Buffer> {
+  #handle: IteratorHandle | null
+  readonly #registry: Set<RocksDBIterator>
+  #rows: Buffer[] = []
+  #position = 0
+  #finished = false
+  #first = true
+
+  constructor(handle: IteratorHandle, registry: Set<RocksDBIterator>) {
+    super()
+    this.#handle = handle
+    this.#registry = registry
+  }
+
+  protected advance(): KeyValue<Buffer, Buffer> | undefined {
+    if (this.#position >= this.#rows.length) {
+      if (this.#finished || this.#handle === null) return undefined
+      const { rows, finished } = rocksdbBinding().iterator_nextv_sync(this.#handle, this.#first ? FIRST_CHUNK : NEXT_CHUNK)
+      this.#first = false
+      this.#rows = rows
+      this.#position = 0
+      this.#finished = finished
+      if (rows.length === 0) return undefined
+    }
+    const key = this.#rows[this.#position++]!
+    const value = this.#rows[this.#position++]!
+    return { key, value }
+  }
+
+  protected release(): void {
+    this.#registry.delete(this)
+    this.#rows = []
+    if (this.#handle !== null) {
+      rocksdbBinding().iterator_close(this.#handle)
+      this.#handle = null
+    }
+  }
+}
