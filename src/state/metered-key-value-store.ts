@@ -1,0 +1,173 @@
+import type { Serde } from '../serdes/serde.ts'
+import { BYTES_SERIALIZER } from './bytes.ts'
+import { CachingKeyValueStore, type CacheFlushListener } from './caching-key-value-store.ts'
+import { MappedKeyValueIterator } from './key-value-iterator.ts'
+import { rootContext } from './store-context.ts'
+import type { KeyValue, KeyValueBytesStore, KeyValueIterator, KeyValueStore, StateStore, StateStoreContext } from './store.ts'
+
+/** A store whose cache can report flushed writes (Kafka's `CachedStateStore`). */
+export interface CachedStateStore<K, V> {
+  /** Returns false when the store has no cache, in which case the caller forwards every write itself. */
+  setFlushListener(listener: CacheFlushListener<K, V>, sendOldValues: boolean): boolean
+}
+
+export function isCachedStateStore<K = unknown, V = unknown>(store: StateStore): store is StateStore & CachedStateStore<K, V> {
+  return typeof (store as Partial<CachedStateStore<K, V>>).setFlushListener === 'function'
+}
+
+/** Operation counts since the store was built, for the metrics layer to sample. */
+export interface StoreOperationCounts {
+  get: number
+  put: number
+  putIfAbsent: number
+  putAll: number
+  delete: number
+  range: number
+  prefixScan: number
+  flush: number
+}
+
+/**
+ * The typed outermost layer (Kafka's `MeteredKeyValueStore`): serializes keys and values with
+ * the store's serdes, using the changelog topic name as the serde topic (as Kafka does, so
+ * schema-registry subjects match a Java application), and counts operations. It also becomes
+ * the store the task's state manager registers: the layers below see a context whose
+ * `register` names this store.
+ */
+export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedStateStore<K, V> {
+  readonly wrapped: KeyValueBytesStore
+  readonly keySerde: Serde<K>
+  readonly valueSerde: Serde<V>
+  /** Kafka's metrics scope of the inner store (`in-memory`, `rocksdb`). */
+  readonly metricsScope: string
+  readonly counts: StoreOperationCounts = { get: 0, put: 0, putIfAbsent: 0, putAll: 0, delete: 0, range: 0, prefixScan: 0, flush: 0 }
+  #topic: string
+
+  constructor(wrapped: KeyValueBytesStore, keySerde: Serde<K>, valueSerde: Serde<V>, metricsScope = 'unknown') {
+    this.wrapped = wrapped
+    this.keySerde = keySerde
+    this.valueSerde = valueSerde
+    this.metricsScope = metricsScope
+    this.#topic = wrapped.name
+  }
+
+  get name(): string {
+    return this.wrapped.name
+  }
+
+  get persistent(): boolean {
+    return this.wrapped.persistent
+  }
+
+  /** The topic name handed to the serdes: the store's changelog topic once initialized. */
+  get serdeTopic(): string {
+    return this.#topic
+  }
+
+  async open(context: StateStoreContext): Promise<void> {
+    await this.wrapped.open?.(context)
+  }
+
+  init(context: StateStoreContext): void {
+    this.#topic = context.changelogTopic(this.name)
+    this.wrapped.init(rootContext(context, this))
+  }
+
+  flush(): void {
+    this.counts.flush++
+    this.wrapped.flush()
+  }
+
+  close(): void {
+    this.wrapped.close()
+  }
+
+  isOpen(): boolean {
+    return this.wrapped.isOpen()
+  }
+
+  setFlushListener(listener: CacheFlushListener<K, V>, sendOldValues: boolean): boolean {
+    if (!(this.wrapped instanceof CachingKeyValueStore)) return false
+    return this.wrapped.setFlushListener((key, newValue, oldValue, timestamp) => {
+      listener(
+        this.keySerde.deserialize(this.#topic, key),
+        newValue === null ? null : this.valueSerde.deserialize(this.#topic, newValue),
+        oldValue === null ? null : this.valueSerde.deserialize(this.#topic, oldValue),
+        timestamp,
+      )
+    }, sendOldValues)
+  }
+
+  get(key: K): V | undefined {
+    this.counts.get++
+    const bytes = this.wrapped.get(this.keySerde.serialize(this.#topic, key))
+    return bytes === undefined ? undefined : this.valueSerde.deserialize(this.#topic, bytes)
+  }
+
+  put(key: K, value: V | null): void {
+    this.counts.put++
+    this.wrapped.put(this.keySerde.serialize(this.#topic, key), value === null ? null : this.valueSerde.serialize(this.#topic, value))
+  }
+
+  putIfAbsent(key: K, value: V): V | undefined {
+    this.counts.putIfAbsent++
+    const previous = this.wrapped.putIfAbsent(this.keySerde.serialize(this.#topic, key), this.valueSerde.serialize(this.#topic, value))
+    return previous === undefined ? undefined : this.valueSerde.deserialize(this.#topic, previous)
+  }
+
+  putAll(entries: ReadonlyArray<KeyValue<K, V | null>>): void {
+    this.counts.putAll++
+    this.wrapped.putAll(
+      entries.map(({ key, value }) => ({
+        key: this.keySerde.serialize(this.#topic, key),
+        value: value === null ? null : this.valueSerde.serialize(this.#topic, value),
+      })),
+    )
+  }
+
+  delete(key: K): V | undefined {
+    this.counts.delete++
+    const old = this.wrapped.delete(this.keySerde.serialize(this.#topic, key))
+    return old === undefined ? undefined : this.valueSerde.deserialize(this.#topic, old)
+  }
+
+  range(from: K | undefined, to: K | undefined): KeyValueIterator<K, V> {
+    this.counts.range++
+    return this.#typed(this.wrapped.range(this.#keyOrUndefined(from), this.#keyOrUndefined(to)))
+  }
+
+  reverseRange(from: K | undefined, to: K | undefined): KeyValueIterator<K, V> {
+    this.counts.range++
+    return this.#typed(this.wrapped.reverseRange(this.#keyOrUndefined(from), this.#keyOrUndefined(to)))
+  }
+
+  all(): KeyValueIterator<K, V> {
+    this.counts.range++
+    return this.#typed(this.wrapped.all())
+  }
+
+  reverseAll(): KeyValueIterator<K, V> {
+    this.counts.range++
+    return this.#typed(this.wrapped.reverseAll())
+  }
+
+  prefixScan<P>(prefix: P, prefixSerializer: { serialize(topic: string, value: P): Buffer }): KeyValueIterator<K, V> {
+    this.counts.prefixScan++
+    return this.#typed(this.wrapped.prefixScan(prefixSerializer.serialize(this.#topic, prefix), BYTES_SERIALIZER))
+  }
+
+  approximateNumEntries(): number {
+    return this.wrapped.approximateNumEntries()
+  }
+
+  #keyOrUndefined(key: K | undefined): Buffer | undefined {
+    return key === undefined ? undefined : this.keySerde.serialize(this.#topic, key)
+  }
+
+  #typed(iterator: KeyValueIterator<Buffer, Buffer>): KeyValueIterator<K, V> {
+    return new MappedKeyValueIterator(iterator, ({ key, value }) => ({
+      key: this.keySerde.deserialize(this.#topic, key),
+      value: this.valueSerde.deserialize(this.#topic, value),
+    }))
+  }
+}

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { Serdes } from '../../src/serdes/serdes.ts'
+import { CachingKeyValueStore } from '../../src/state/caching-key-value-store.ts'
+import { ChangeLoggingKeyValueStore } from '../../src/state/change-logging-key-value-store.ts'
+import { InMemoryKeyValueStore } from '../../src/state/in-memory-key-value-store.ts'
+import { isCachedStateStore, MeteredKeyValueStore } from '../../src/state/metered-key-value-store.ts'
+import { FakeStateStoreContext } from './fake-context.ts'
+
+describe('MeteredKeyValueStore', () => {
+  it('round-trips typed keys and values through the bytes store', () => {
+    const context = new FakeStateStoreContext()
+    const inner = new InMemoryKeyValueStore('totals')
+    const store = new MeteredKeyValueStore(new ChangeLoggingKeyValueStore(inner), Serdes.string(), Serdes.long(), 'in-memory')
+    store.init(context)
+    store.put('alice', 10)
+    store.put('bob', 20)
+    store.put('carol', 30)
+    assert.equal(store.get('alice'), 10)
+    assert.equal(store.get('nobody'), undefined)
+    assert.equal(store.putIfAbsent('alice', 99), 10)
+    assert.equal(store.putIfAbsent('dave', 40), undefined)
+    assert.equal(store.delete('dave'), 40)
+    store.putAll([{ key: 'erin', value: 50 }, { key: 'bob', value: null }])
+    store.put('carol', null)
+    assert.deepEqual([...store.all()], [{ key: 'alice', value: 10 }, { key: 'erin', value: 50 }])
+    assert.deepEqual([...store.reverseAll()].map(({ key }) => key), ['erin', 'alice'])
+    assert.deepEqual([...store.range('a', 'b')].map(({ key }) => key), ['alice'])
+    assert.deepEqual([...store.reverseRange(undefined, 'z')].map(({ key }) => key), ['erin', 'alice'])
+    assert.deepEqual([...store.prefixScan('er', Serdes.string())], [{ key: 'erin', value: 50 }])
+    assert.equal(store.approximateNumEntries(), 2)
+    // Bytes below are the serdes' bytes.
+    assert.equal(inner.get(Buffer.from('alice'))?.toString('hex'), '000000000000000a')
+    assert.equal(context.changes[0]?.value?.toString('hex'), '000000000000000a')
+    assert.equal(store.counts.put, 4)
+    assert.equal(store.counts.get, 2)
+    assert.equal(store.counts.range, 4)
+  })
+
+  it('serializes with the changelog topic name and registers itself as the root store', () => {
+    const topics: string[] = []
+    const serde = {
+      name: 'Spy',
+      serialize: (topic: string, value: string) => (topics.push(topic), Buffer.from(value)),
+      deserialize: (topic: string, data: Buffer) => (topics.push(topic), data.toString()),
+    }
+    const context = new FakeStateStoreContext()
+    const store = new MeteredKeyValueStore(new ChangeLoggingKeyValueStore(new InMemoryKeyValueStore('s')), serde, serde)
+    store.init(context)
+    store.put('k', 'v')
+    store.get('k')
+    assert.deepEqual(new Set(topics), new Set(['app-s-changelog']))
+    assert.equal(store.serdeTopic, 'app-s-changelog')
+    assert.equal(context.registered.get('s')?.store, store, 'the state manager sees the outermost store')
+    // The restore callback still writes below the logging layer.
+    context.restore('s', [{ key: Buffer.from('r'), value: Buffer.from('x') }])
+    assert.equal(store.get('r'), 'x')
+    assert.equal(context.changes.length, 1)
+  })
+
+  it('exposes the cache flush listener typed, and reports when there is no cache', () => {
+    const context = new FakeStateStoreContext()
+    const cached = new MeteredKeyValueStore(new CachingKeyValueStore(new InMemoryKeyValueStore('c')), Serdes.string(), Serdes.long())
+    cached.init(context)
+    const seen: unknown[] = []
+    assert.ok(isCachedStateStore(cached))
+    assert.equal(cached.setFlushListener((k, n, o, ts) => seen.push([k, n, o, ts]), true), true)
+    context.timestamp = 5
+    cached.put('a', 1)
+    cached.put('a', 2)
+    cached.flush()
+    assert.deepEqual(seen, [['a', 2, null, 5]])
+
+    const plain = new MeteredKeyValueStore(new InMemoryKeyValueStore('p'), Serdes.string(), Serdes.long())
+    assert.equal(plain.setFlushListener(() => {}, false), false)
+  })
+
+  it('closing closes the whole stack', () => {
+    const store = new MeteredKeyValueStore(new InMemoryKeyValueStore('x'), Serdes.string(), Serdes.string())
+    store.init(new FakeStateStoreContext())
+    assert.equal(store.isOpen(), true)
+    store.close()
+    assert.equal(store.isOpen(), false)
+    assert.throws(() => store.get('a'), { name: 'InvalidStateStoreError' })
+  })
+})
