@@ -1,0 +1,215 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { ConsumerRecord } from '../../client/port.ts'
+import type { Cancellable, Processor, ProcessorContext } from '../../processors/processor.ts'
+import { Record, type RecordMetadata } from '../../processors/record.ts'
+import type { Serde } from '../../serdes/serde.ts'
+import type { ChangelogRecord, RestoreCallback, StateStore, StateStoreContext } from '../../state/store.ts'
+import type { CompiledGlobalStore } from '../../topology/compile.ts'
+import { DeserializationError, ProcessingError, StreamsError } from './errors.ts'
+import { resolveTaskConfig, type ErrorHandler, type ResolvedTaskConfig, type TaskConfig } from './task-config.ts'
+import { UndoLog, undoable } from './undo-log.ts'
+
+export const GLOBAL_TASK_ID = 'global'
+
+interface GlobalSource {
+  readonly spec: CompiledGlobalStore
+  readonly processor: Processor<any, any, never, never>
+  readonly keySerde: Serde<any> | undefined
+  readonly valueSerde: Serde<any> | undefined
+}
+
+/**
+ * Keeps an instance's global stores (Kafka Streams' `GlobalStateUpdateTask` + `GlobalStateManager`):
+ * every record of a global topic, from all partitions, goes through that store's processor —
+ * the only writer of the store. Its changelog is the source topic itself, so logging is off:
+ * `logChange` does nothing and the partition is -1 (no single partition).
+ */
+export class GlobalStateTask implements StateStoreContext {
+  readonly applicationId: string
+  readonly taskId = GLOBAL_TASK_ID
+  readonly taskStateDir: string
+  readonly partition = -1
+  readonly stores = new Map<string, StateStore>()
+  readonly #config: ResolvedTaskConfig
+  readonly #sources = new Map<string, GlobalSource>()
+  readonly #restores = new Map<string, RestoreCallback>()
+  readonly #undo = new UndoLog()
+  readonly #context: GlobalProcessorContext
+
+  constructor(globals: ReadonlyArray<CompiledGlobalStore>, config: TaskConfig) {
+    this.#config = resolveTaskConfig(config)
+    this.applicationId = config.applicationId
+    this.taskStateDir = join(config.stateDir, config.applicationId, GLOBAL_TASK_ID)
+    const views = new Map<string, StateStore>()
+    for (const spec of globals) {
+      const store = spec.builder.build()
+      this.stores.set(spec.storeName, store)
+      views.set(spec.storeName, undoable(store, this.#undo))
+      this.#sources.set(spec.topic, {
+        spec,
+        processor: spec.supplier(),
+        keySerde: spec.keySerde ?? this.#config.defaultKeySerde,
+        valueSerde: spec.valueSerde ?? this.#config.defaultValueSerde,
+      })
+    }
+    this.#context = new GlobalProcessorContext(this.applicationId, views, this.#config)
+  }
+
+  topics(): string[] {
+    return [...this.#sources.keys()]
+  }
+
+  /** The global topic feeding `storeName`, which is also what restores it. */
+  topicFor(storeName: string): string | undefined {
+    for (const [topic, source] of this.#sources) if (source.spec.storeName === storeName) return topic
+    return undefined
+  }
+
+  needsAsyncOpen(): boolean {
+    for (const store of this.stores.values()) if (store.open !== undefined) return true
+    return false
+  }
+
+  async openStores(): Promise<void> {
+    this.#ensureStateDir()
+    for (const store of this.stores.values()) await store.open?.(this)
+  }
+
+  initializeStores(): void {
+    this.#ensureStateDir()
+    for (const store of this.stores.values()) store.init(this)
+  }
+
+  initializeProcessors(): void {
+    for (const source of this.#sources.values()) source.processor.init?.(this.#context as ProcessorContext<never, never>)
+  }
+
+  initialize(): void {
+    this.initializeStores()
+    this.initializeProcessors()
+  }
+
+  /** Applies one record of a global topic through its store's processor. */
+  update(raw: ConsumerRecord): void {
+    const source = this.#sources.get(raw.topic)
+    if (source === undefined) throw new StreamsError(`"${raw.topic}" is not a global topic of this topology`)
+    const origin = { taskId: GLOBAL_TASK_ID, node: source.spec.sourceName, topic: raw.topic, partition: raw.partition, offset: raw.offset }
+    let key: unknown
+    let value: unknown
+    try {
+      key = raw.key === null ? null : source.keySerde === undefined ? raw.key : source.keySerde.deserialize(raw.topic, raw.key)
+      value = raw.value === null ? null : source.valueSerde === undefined ? raw.value : source.valueSerde.deserialize(raw.topic, raw.value)
+    } catch (error) {
+      if (this.#answer(this.#config.deserializationExceptionHandler, origin, raw, error) === 'continue') return
+      throw new DeserializationError(origin, error)
+    }
+    const ctx = this.#context
+    ctx.metadata = { topic: raw.topic, partition: raw.partition, offset: raw.offset }
+    ctx.timestamp = raw.timestamp
+    try {
+      source.processor.process(new Record(key, value, raw.timestamp, raw.headers))
+    } catch (error) {
+      this.#undo.rollback()
+      const processingOrigin = { ...origin, node: source.spec.processorName }
+      if (this.#answer(this.#config.processingExceptionHandler, processingOrigin, raw, error) !== 'continue') {
+        throw new ProcessingError(processingOrigin, error)
+      }
+    }
+    this.#undo.clear()
+  }
+
+  restore(storeName: string, batch: ReadonlyArray<ChangelogRecord>): void {
+    const restore = this.#restores.get(storeName)
+    if (restore === undefined) throw new StreamsError(`Global store "${storeName}" is not registered`)
+    restore(batch)
+  }
+
+  flush(): void {
+    for (const store of this.stores.values()) store.flush()
+  }
+
+  close(): void {
+    for (const source of this.#sources.values()) source.processor.close?.()
+    for (const store of this.stores.values()) if (store.isOpen()) store.close()
+  }
+
+  // StateStoreContext
+  changelogTopic(storeName: string): string {
+    return this.topicFor(storeName) ?? storeName
+  }
+
+  register(store: StateStore, restore: RestoreCallback): void {
+    this.#restores.set(store.name, restore)
+  }
+
+  logChange(): void {}
+
+  currentTimestamp(): number {
+    return this.#context.timestamp
+  }
+
+  #answer(handler: ErrorHandler, origin: { taskId: string; node: string; topic: string; partition: number; offset: number }, raw: ConsumerRecord, error: unknown): 'continue' | 'fail' {
+    let response: 'continue' | 'fail' = 'fail'
+    try {
+      response = handler({ ...origin, rawKey: raw.key, rawValue: raw.value, headers: raw.headers, timestamp: raw.timestamp }, error)
+    } catch {
+      response = 'fail'
+    }
+    if (response === 'continue') this.#config.logger.warn({ ...origin, err: error }, 'Skipping a global record that failed')
+    return response
+  }
+
+  #ensureStateDir(): void {
+    for (const store of this.stores.values()) {
+      if (store.persistent) {
+        mkdirSync(this.taskStateDir, { recursive: true })
+        return
+      }
+    }
+  }
+}
+
+/** Global processors only update their store: no forwarding, no punctuation (as in Kafka Streams). */
+class GlobalProcessorContext implements ProcessorContext<unknown, unknown> {
+  readonly applicationId: string
+  readonly taskId = GLOBAL_TASK_ID
+  metadata: RecordMetadata | undefined = undefined
+  timestamp = -1
+  readonly #stores: ReadonlyMap<string, StateStore>
+  readonly #config: ResolvedTaskConfig
+
+  constructor(applicationId: string, stores: ReadonlyMap<string, StateStore>, config: ResolvedTaskConfig) {
+    this.applicationId = applicationId
+    this.#stores = stores
+    this.#config = config
+  }
+
+  forward(): void {
+    throw new StreamsError('A global store processor cannot forward records')
+  }
+
+  getStateStore<S extends StateStore>(name: string): S {
+    const store = this.#stores.get(name)
+    if (store === undefined) throw new StreamsError(`No global state store named "${name}"`)
+    return store as S
+  }
+
+  schedule(): Cancellable {
+    throw new StreamsError('A global store processor cannot schedule punctuators')
+  }
+
+  recordMetadata(): RecordMetadata | undefined {
+    return this.metadata
+  }
+
+  commit(): void {}
+
+  currentStreamTimeMs(): number {
+    return this.timestamp
+  }
+
+  currentSystemTimeMs(): number {
+    return this.#config.time.now()
+  }
+}

@@ -1,0 +1,115 @@
+import type { Cancellable, ProcessorContext, Punctuator, PunctuationType } from '../../processors/processor.ts'
+import type { Record, RecordMetadata } from '../../processors/record.ts'
+import type { StateStore } from '../../state/store.ts'
+import { StreamsError } from './errors.ts'
+import type { ProcessorNode } from './processor-node.ts'
+import type { Time } from './task-config.ts'
+
+/** What the context needs from its task. */
+export interface ContextHost {
+  readonly streamTime: number
+  /** A store of this task as processors see it; undefined when the task has no such store. */
+  processorStore(name: string): StateStore | undefined
+  globalStore(name: string): StateStore | undefined
+  schedule(node: ProcessorNode, intervalMs: number, type: PunctuationType, punctuator: Punctuator): Cancellable
+  requestCommit(): void
+}
+
+/**
+ * The one `ProcessorContext` of a task, shared by all its processors (as in Kafka Streams).
+ * Processing is synchronous and depth-first, so the context tracks the node currently running:
+ * `forward` calls each child with `currentNode` set to it and restores it afterwards — a plain
+ * call with no closure or allocation. After a throw `currentNode` is left at the node that threw,
+ * which is how the task names the failing node; the task resets it before the next record.
+ */
+export class ProcessorContextImpl implements ProcessorContext<unknown, unknown> {
+  readonly applicationId: string
+  readonly taskId: string
+  currentNode: ProcessorNode
+  /** Metadata of the record being processed; topic undefined inside a punctuator. */
+  recordTopic: string | undefined = undefined
+  recordPartition = -1
+  recordOffset = -1
+  /** Timestamp of the record being processed, or the punctuation time. */
+  timestamp = -1
+  readonly #host: ContextHost
+  readonly #time: Time
+
+  constructor(applicationId: string, taskId: string, host: ContextHost, time: Time, root: ProcessorNode) {
+    this.applicationId = applicationId
+    this.taskId = taskId
+    this.#host = host
+    this.#time = time
+    this.currentNode = root
+  }
+
+  forward(record: Record<unknown, unknown>, childName?: string): void {
+    const node = this.currentNode
+    if (childName === undefined) {
+      const children = node.children
+      for (let i = 0; i < children.length; i++) {
+        const child = children[i]!
+        this.currentNode = child
+        child.processor.process(record)
+      }
+    } else {
+      const child = node.child(childName)
+      if (child === undefined) {
+        const names = node.children.map((c) => `"${c.name}"`).join(', ') || 'none'
+        throw new StreamsError(`Processor "${node.name}" has no child named "${childName}" (its children: ${names})`)
+      }
+      this.currentNode = child
+      child.processor.process(record)
+    }
+    this.currentNode = node
+  }
+
+  getStateStore<S extends StateStore>(name: string): S {
+    const node = this.currentNode
+    if (node.stores.has(name)) {
+      const store = this.#host.processorStore(name)
+      if (store !== undefined) return store as S
+    }
+    const global = this.#host.globalStore(name)
+    if (global !== undefined) return global as S
+    if (this.#host.processorStore(name) !== undefined) {
+      throw new StreamsError(
+        `Processor "${node.name}" has no access to state store "${name}": the store is not connected to it. ` +
+          `Connect it with topology.addStateStore(builder, "${node.name}") or ` +
+          `topology.connectProcessorAndStateStores("${node.name}", "${name}")`,
+      )
+    }
+    const connected = [...node.stores].map((s) => `"${s}"`).join(', ') || 'none'
+    throw new StreamsError(
+      `Processor "${node.name}" asked for state store "${name}", which is not in this task (stores connected to it: ${connected})`,
+    )
+  }
+
+  schedule(intervalMs: number, type: PunctuationType, punctuator: Punctuator): Cancellable {
+    if (!Number.isFinite(intervalMs) || intervalMs < 1) {
+      throw new RangeError(`Punctuation interval must be at least 1 ms, got ${intervalMs}`)
+    }
+    if (type !== 'stream-time' && type !== 'wall-clock') {
+      throw new TypeError(`Punctuation type must be 'stream-time' or 'wall-clock', got ${String(type)}`)
+    }
+    if (typeof punctuator !== 'function') throw new TypeError('schedule() needs a punctuator function')
+    return this.#host.schedule(this.currentNode, Math.floor(intervalMs), type, punctuator)
+  }
+
+  recordMetadata(): RecordMetadata | undefined {
+    if (this.recordTopic === undefined) return undefined
+    return { topic: this.recordTopic, partition: this.recordPartition, offset: this.recordOffset }
+  }
+
+  commit(): void {
+    this.#host.requestCommit()
+  }
+
+  currentStreamTimeMs(): number {
+    return this.#host.streamTime
+  }
+
+  currentSystemTimeMs(): number {
+    return this.#time.now()
+  }
+}

@@ -1,0 +1,94 @@
+import type { ClientHeaders } from '../../client/port.ts'
+import type { Processor } from '../../processors/processor.ts'
+import type { Headers, Record } from '../../processors/record.ts'
+import type { Serde } from '../../serdes/serde.ts'
+import type { StreamPartitioner, TopicNameExtractor } from '../../topology/nodes.ts'
+import { StreamsError } from './errors.ts'
+import type { RecordCollector } from './record-collector.ts'
+
+/**
+ * The processor inside a sink node: serializes and hands the record to the task's collector.
+ * The output keeps the record's timestamp and headers (Kafka Streams' `SinkNode`).
+ */
+export class SinkProcessor implements Processor<any, any> {
+  readonly #name: string
+  readonly #staticTopic: string | undefined
+  readonly #extractor: TopicNameExtractor<any, any> | undefined
+  readonly #keySerde: Serde<any> | undefined
+  readonly #valueSerde: Serde<any> | undefined
+  readonly #partitioner: StreamPartitioner<any, any> | undefined
+  readonly #collector: RecordCollector
+
+  constructor(
+    name: string,
+    topic: string | TopicNameExtractor<any, any>,
+    keySerde: Serde<any> | undefined,
+    valueSerde: Serde<any> | undefined,
+    partitioner: StreamPartitioner<any, any> | undefined,
+    collector: RecordCollector,
+  ) {
+    this.#name = name
+    this.#staticTopic = typeof topic === 'string' ? topic : undefined
+    this.#extractor = typeof topic === 'string' ? undefined : topic
+    this.#keySerde = keySerde
+    this.#valueSerde = valueSerde
+    this.#partitioner = partitioner
+    this.#collector = collector
+  }
+
+  process(record: Record<any, any>): void {
+    const topic = this.#staticTopic ?? this.#topicFor(record)
+    const key = record.key == null ? null : this.#serialize(this.#keySerde, topic, record.key, 'key')
+    const value = record.value == null ? null : this.#serialize(this.#valueSerde, topic, record.value, 'value')
+    const headers = toClientHeaders(record.headers)
+    if (this.#partitioner === undefined) {
+      this.#collector.send({ topic, key, value, timestamp: record.timestamp, headers })
+      return
+    }
+    const partitions = this.#collector.partitionsFor(topic)
+    if (partitions === undefined) {
+      throw new StreamsError(`Sink "${this.#name}" has a partitioner but the partition count of topic "${topic}" is unknown`)
+    }
+    const partition = this.#partitioner(topic, record.key, record.value, partitions)
+    if (partition === undefined) {
+      this.#collector.send({ topic, key, value, timestamp: record.timestamp, headers })
+    } else {
+      if (!Number.isInteger(partition) || partition < 0 || partition >= partitions) {
+        throw new StreamsError(`Partitioner of sink "${this.#name}" chose partition ${partition}; topic "${topic}" has ${partitions}`)
+      }
+      this.#collector.send({ topic, partition, key, value, timestamp: record.timestamp, headers })
+    }
+  }
+
+  #topicFor(record: Record<any, any>): string {
+    const topic = this.#extractor!(record)
+    if (typeof topic !== 'string' || topic.length === 0) {
+      throw new StreamsError(`Topic name extractor of sink "${this.#name}" returned ${String(topic)}, not a topic name`)
+    }
+    return topic
+  }
+
+  #serialize(serde: Serde<any> | undefined, topic: string, data: unknown, what: 'key' | 'value'): Buffer {
+    if (serde !== undefined) return serde.serialize(topic, data)
+    if (Buffer.isBuffer(data)) return data
+    if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+    throw new StreamsError(
+      `Sink "${this.#name}" has no ${what} serde and the ${what} is a ${typeof data}, not a Buffer: give the sink (or the app) a ${what} serde`,
+    )
+  }
+}
+
+/** Record headers may hold strings for convenience; Kafka carries bytes. Copies only when needed. */
+function toClientHeaders(headers: Headers): ClientHeaders {
+  for (const name in headers) {
+    if (typeof headers[name] === 'string') {
+      const out: { [key: string]: Buffer } = {}
+      for (const n in headers) {
+        const v = headers[n]!
+        out[n] = typeof v === 'string' ? Buffer.from(v, 'utf8') : v
+      }
+      return out
+    }
+  }
+  return headers as ClientHeaders
+}

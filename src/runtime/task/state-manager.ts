@@ -1,0 +1,123 @@
+import type { ChangelogRecord, RestoreCallback, StateStore, StateStoreContext } from '../../state/store.ts'
+import { StreamsError } from './errors.ts'
+import type { RecordCollector } from './record-collector.ts'
+
+/** A store's changelog partition, as the runtime's restore needs it. */
+export interface ChangelogPartition {
+  readonly storeName: string
+  readonly topic: string
+  readonly partition: number
+}
+
+interface Registered {
+  readonly store: StateStore
+  readonly restore: RestoreCallback
+}
+
+/**
+ * A task's stores (Kafka Streams' `ProcessorStateManager`). It is the `StateStoreContext` the
+ * stores are initialised with: they register a restore callback here and log their changes
+ * through it to `<applicationId>-<store>-changelog`, partition = the task's partition.
+ */
+export class ProcessorStateManager implements StateStoreContext {
+  readonly applicationId: string
+  readonly taskId: string
+  readonly taskStateDir: string
+  readonly partition: number
+  readonly #collector: RecordCollector
+  /** Store name → changelog topic, for stores with logging enabled. */
+  readonly #changelogs: ReadonlyMap<string, string>
+  readonly #currentTimestamp: () => number
+  readonly #registered = new Map<string, Registered>()
+  /** The outermost layer of each store, as built: flush and close go through caching and metering. */
+  readonly #stores = new Map<string, StateStore>()
+
+  constructor(options: {
+    readonly applicationId: string
+    readonly taskId: string
+    readonly taskStateDir: string
+    readonly partition: number
+    readonly collector: RecordCollector
+    readonly changelogs: ReadonlyMap<string, string>
+    readonly currentTimestamp: () => number
+  }) {
+    this.applicationId = options.applicationId
+    this.taskId = options.taskId
+    this.taskStateDir = options.taskStateDir
+    this.partition = options.partition
+    this.#collector = options.collector
+    this.#changelogs = options.changelogs
+    this.#currentTimestamp = options.currentTimestamp
+  }
+
+  changelogTopic(storeName: string): string {
+    return this.#changelogs.get(storeName) ?? `${this.applicationId}-${storeName}-changelog`
+  }
+
+  register(store: StateStore, restore: RestoreCallback): void {
+    if (this.#registered.has(store.name)) {
+      throw new StreamsError(`State store "${store.name}" is already registered in task ${this.taskId}`)
+    }
+    this.#registered.set(store.name, { store, restore })
+  }
+
+  logChange(storeName: string, key: Buffer, value: Buffer | null, timestamp: number): void {
+    this.#collector.send({ topic: this.changelogTopic(storeName), partition: this.partition, key, value, timestamp })
+  }
+
+  currentTimestamp(): number {
+    return this.#currentTimestamp()
+  }
+
+  isRegistered(storeName: string): boolean {
+    return this.#registered.has(storeName)
+  }
+
+  /** Adds a built store (its outermost layer) before it is initialised. */
+  addStore(store: StateStore): void {
+    if (this.#stores.has(store.name)) throw new StreamsError(`Task ${this.taskId} already has a store named "${store.name}"`)
+    this.#stores.set(store.name, store)
+  }
+
+  store(name: string): StateStore | undefined {
+    return this.#stores.get(name)
+  }
+
+  get stores(): ReadonlyMap<string, StateStore> {
+    return this.#stores
+  }
+
+  /** The changelog partitions to restore from, one per logged store. */
+  changelogPartitions(): ChangelogPartition[] {
+    const out: ChangelogPartition[] = []
+    for (const storeName of this.#stores.keys()) {
+      const topic = this.#changelogs.get(storeName)
+      if (topic !== undefined) out.push({ storeName, topic, partition: this.partition })
+    }
+    return out
+  }
+
+  /** Hands a batch of changelog records to the store's restore callback. */
+  restore(storeName: string, batch: ReadonlyArray<ChangelogRecord>): void {
+    const registered = this.#registered.get(storeName)
+    if (!registered) throw new StreamsError(`Cannot restore "${storeName}": no such store registered in task ${this.taskId}`)
+    registered.restore(batch)
+  }
+
+  flush(): void {
+    for (const store of this.#stores.values()) store.flush()
+  }
+
+  /** Closes every store; the first error is thrown after all were attempted. */
+  close(): void {
+    let first: unknown
+    for (const store of this.#stores.values()) {
+      try {
+        if (store.isOpen()) store.close()
+      } catch (error) {
+        first ??= error
+      }
+    }
+    if (first !== undefined) throw first
+  }
+}

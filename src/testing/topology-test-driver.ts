@@ -1,0 +1,270 @@
+import { randomUUID } from 'node:crypto'
+import { rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { ConsumerRecord, ClientHeaders, ProducerRecord } from '../client/port.ts'
+import type { Headers } from '../processors/record.ts'
+import { InMemoryRecordCollector } from '../runtime/task/in-memory-record-collector.ts'
+import { GlobalStateTask } from '../runtime/task/global-state-task.ts'
+import { StreamTask } from '../runtime/task/stream-task.ts'
+import type { ErrorPolicy, TaskConfig, TaskLogger } from '../runtime/task/task-config.ts'
+import type { Serde } from '../serdes/serde.ts'
+import type { KeyValueStore, StateStore } from '../state/store.ts'
+import type { CompiledTopology } from '../topology/compile.ts'
+import type { Topology } from '../topology/topology.ts'
+import { TestInputTopic, type InputSink, type TestInputTopicOptions } from './test-input-topic.ts'
+import { TestOutputTopic, type OutputSource } from './test-output-topic.ts'
+
+export interface TopologyTestDriverOptions {
+  /** Default `topology-test-driver`; internal topics are named after it. */
+  readonly applicationId?: string
+  /** The mock wall clock's start, default 0 (deterministic); also input topics' default start time. */
+  readonly initialWallClockTimeMs?: number
+  /** Where persistent stores live; default a fresh temporary directory removed by `close()`. */
+  readonly stateDir?: string
+  readonly deserializationExceptionHandler?: ErrorPolicy
+  readonly processingExceptionHandler?: ErrorPolicy
+  readonly defaultKeySerde?: Serde<any>
+  readonly defaultValueSerde?: Serde<any>
+  readonly logger?: TaskLogger
+}
+
+const DEFERRED = Symbol('deferred initialisation')
+
+/**
+ * Runs a topology in-process, synchronously and deterministically (Kafka Streams'
+ * `TopologyTestDriver`), on the same `StreamTask` code the runtime uses. Every topic has one
+ * partition, so each sub-topology is one task; each piped record is processed to completion —
+ * records the topology writes to topics it reads (repartition topics) are fed back in at once —
+ * then stream-time punctuators fire and the task commits. Wall-clock punctuators fire only on
+ * `advanceWallClockTime`.
+ */
+export class TopologyTestDriver implements InputSink, OutputSource {
+  readonly compiled: CompiledTopology
+  readonly #tasks: StreamTask[] = []
+  readonly #taskBySubtopology = new Map<number, StreamTask>()
+  readonly #global: GlobalStateTask | undefined
+  readonly #collector = new InMemoryRecordCollector()
+  readonly #outputs = new Map<string, ProducerRecord[]>()
+  readonly #produced = new Set<string>()
+  readonly #nextOffset = new Map<string, number>()
+  readonly #stateDir: string
+  readonly #ownsStateDir: boolean
+  #wallClock: number
+  #closed = false
+
+  constructor(topology: Topology, options: TopologyTestDriverOptions = {}) {
+    this.compiled = topology.compile(options.applicationId ?? 'topology-test-driver')
+    this.#wallClock = options.initialWallClockTimeMs ?? 0
+    this.#ownsStateDir = options.stateDir === undefined
+    this.#stateDir = options.stateDir ?? join(tmpdir(), `kstreams-test-driver-${randomUUID()}`)
+    const base: TaskConfig = {
+      applicationId: this.compiled.applicationId,
+      collector: this.#collector,
+      stateDir: this.#stateDir,
+      time: { now: () => this.#wallClock },
+      ...(options.logger && { logger: options.logger }),
+      ...(options.deserializationExceptionHandler && { deserializationExceptionHandler: options.deserializationExceptionHandler }),
+      ...(options.processingExceptionHandler && { processingExceptionHandler: options.processingExceptionHandler }),
+      ...(options.defaultKeySerde && { defaultKeySerde: options.defaultKeySerde }),
+      ...(options.defaultValueSerde && { defaultValueSerde: options.defaultValueSerde }),
+    }
+    if (this.compiled.globalStores.length > 0) this.#global = new GlobalStateTask(this.compiled.globalStores, base)
+    const config: TaskConfig = { ...base, globalStores: this.#global?.stores ?? new Map() }
+    for (const subtopology of this.compiled.subtopologies) {
+      const task = new StreamTask(subtopology, 0, config)
+      this.#tasks.push(task)
+      this.#taskBySubtopology.set(subtopology.id, task)
+    }
+    if ((options as { [DEFERRED]?: boolean })[DEFERRED] === true) return
+    if (this.#needsAsyncOpen()) {
+      throw new Error(
+        'This topology has stores that open asynchronously (RocksDB): create the driver with ' +
+          '`await TopologyTestDriver.create(topology, options)` instead of `new TopologyTestDriver(...)`',
+      )
+    }
+    this.#initialize()
+  }
+
+  /** Like the constructor, but also opens stores that need asynchronous set-up (RocksDB). */
+  static async create(topology: Topology, options: TopologyTestDriverOptions = {}): Promise<TopologyTestDriver> {
+    const driver = new TopologyTestDriver(topology, { ...options, [DEFERRED]: true } as TopologyTestDriverOptions)
+    await driver.#global?.openStores()
+    for (const task of driver.#tasks) await task.openStores()
+    driver.#initialize()
+    return driver
+  }
+
+  createInputTopic<K, V>(name: string, keySerde: Serde<K>, valueSerde: Serde<V>, options: TestInputTopicOptions = {}): TestInputTopic<K, V> {
+    this.#assertOpen()
+    if (!this.compiled.topicToSubtopology.has(name) && !this.#isGlobalTopic(name)) {
+      const known = [...this.compiled.sourceTopics, ...(this.#global?.topics() ?? [])].map((t) => `"${t}"`).join(', ')
+      throw new Error(`The topology does not read topic "${name}" (it reads: ${known || 'nothing'})`)
+    }
+    const start = options.startTimestamp instanceof Date ? options.startTimestamp.getTime() : (options.startTimestamp ?? this.#wallClock)
+    return new TestInputTopic(this, name, keySerde, valueSerde, start, options.autoAdvanceMs ?? 0)
+  }
+
+  createOutputTopic<K, V>(name: string, keySerde: Serde<K>, valueSerde: Serde<V>): TestOutputTopic<K, V> {
+    this.#assertOpen()
+    return new TestOutputTopic(this, name, keySerde, valueSerde)
+  }
+
+  /** Moves the mock wall clock and fires the wall-clock punctuators that became due. */
+  advanceWallClockTime(ms: number): void {
+    this.#assertOpen()
+    if (!(ms >= 0)) throw new RangeError(`advanceWallClockTime needs a non-negative duration, got ${ms}`)
+    this.#wallClock += ms
+    for (const task of this.#tasks) {
+      if (task.maybePunctuateSystemTime(this.#wallClock)) this.#commit(task)
+      this.#captureOutputs()
+    }
+    this.#processAll()
+  }
+
+  get wallClockTimeMs(): number {
+    return this.#wallClock
+  }
+
+  getStateStore<S extends StateStore = StateStore>(name: string): S {
+    const store = this.#findStore(name)
+    if (store === undefined) {
+      const names = [...this.getAllStateStores().keys()].map((n) => `"${n}"`).join(', ')
+      throw new Error(`No state store named "${name}" in this topology (stores: ${names || 'none'})`)
+    }
+    return store as S
+  }
+
+  getKeyValueStore<K = any, V = any>(name: string): KeyValueStore<K, V> {
+    return this.getStateStore<KeyValueStore<K, V>>(name)
+  }
+
+  getAllStateStores(): Map<string, StateStore> {
+    const all = new Map<string, StateStore>()
+    for (const task of this.#tasks) for (const [name, store] of task.stateManager.stores) all.set(name, store)
+    if (this.#global) for (const [name, store] of this.#global.stores) all.set(name, store)
+    return all
+  }
+
+  /** Every topic the topology wrote to so far: sinks, repartition and changelog topics. */
+  producedTopicNames(): Set<string> {
+    return new Set(this.#produced)
+  }
+
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    let first: unknown
+    for (const task of this.#tasks) {
+      try {
+        task.close(task.state !== 'failed')
+      } catch (error) {
+        first ??= error
+      }
+    }
+    try {
+      this.#global?.close()
+    } catch (error) {
+      first ??= error
+    }
+    if (this.#ownsStateDir) rmSync(this.#stateDir, { recursive: true, force: true })
+    if (first !== undefined) throw first
+  }
+
+  // InputSink
+  pipe(topic: string, key: Buffer | null, value: Buffer | null, timestamp: number, headers: Headers): void {
+    this.#assertOpen()
+    this.#enqueue(topic, key, value, timestamp, toClientHeaders(headers))
+    this.#processAll()
+  }
+
+  // OutputSource
+  queue(topic: string): ProducerRecord[] {
+    let q = this.#outputs.get(topic)
+    if (q === undefined) {
+      q = []
+      this.#outputs.set(topic, q)
+    }
+    return q
+  }
+
+  #initialize(): void {
+    this.#global?.initialize()
+    for (const task of this.#tasks) task.initialize()
+    this.#captureOutputs()
+  }
+
+  #needsAsyncOpen(): boolean {
+    return (this.#global?.needsAsyncOpen() ?? false) || this.#tasks.some((t) => t.needsAsyncOpen())
+  }
+
+  #isGlobalTopic(topic: string): boolean {
+    return this.#global?.topics().includes(topic) ?? false
+  }
+
+  #enqueue(topic: string, key: Buffer | null, value: Buffer | null, timestamp: number, headers: ClientHeaders): void {
+    const offset = this.#nextOffset.get(topic) ?? 0
+    this.#nextOffset.set(topic, offset + 1)
+    const record: ConsumerRecord = { topic, partition: 0, offset, key, value, timestamp, headers }
+    if (this.#isGlobalTopic(topic)) {
+      this.#global!.update(record)
+      return
+    }
+    const id = this.compiled.topicToSubtopology.get(topic)
+    if (id === undefined) throw new Error(`The topology does not read topic "${topic}"`)
+    this.#taskBySubtopology.get(id)!.addRecords(topic, 0, [record])
+  }
+
+  /** Processes until no task has buffered records, feeding back records written to input topics. */
+  #processAll(): void {
+    for (;;) {
+      let progressed = false
+      for (const task of this.#tasks) {
+        while (task.process()) {
+          progressed = true
+          task.maybePunctuateStreamTime()
+          this.#commit(task)
+          this.#captureOutputs()
+        }
+      }
+      if (!progressed) return
+    }
+  }
+
+  #commit(task: StreamTask): void {
+    task.prepareCommit()
+    task.postCommit()
+  }
+
+  #captureOutputs(): void {
+    if (this.#collector.size === 0) return
+    for (const record of this.#collector.drain()) {
+      this.#produced.add(record.topic)
+      this.queue(record.topic).push(record)
+      if (this.compiled.topicToSubtopology.has(record.topic) || this.#isGlobalTopic(record.topic)) {
+        this.#enqueue(record.topic, record.key, record.value, record.timestamp, record.headers ?? {})
+      }
+    }
+  }
+
+  #findStore(name: string): StateStore | undefined {
+    for (const task of this.#tasks) {
+      const store = task.store(name)
+      if (store !== undefined) return store
+    }
+    return this.#global?.stores.get(name)
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error('This TopologyTestDriver is closed')
+  }
+}
+
+function toClientHeaders(headers: Headers): ClientHeaders {
+  const out: { [key: string]: Buffer } = {}
+  for (const name in headers) {
+    const v = headers[name]!
+    out[name] = typeof v === 'string' ? Buffer.from(v, 'utf8') : v
+  }
+  return out
+}
