@@ -1,0 +1,36 @@
+import { isCachedStateStore } from '../state/metered-key-value-store.ts'
+import type { TimestampedKeyValueStore, ValueAndTimestamp } from '../state/store.ts'
+import type { Change } from './change.ts'
+import type { ProcessorContext } from './processor.ts'
+import { Record } from './record.ts'
+
+/**
+ * Forwards a table processor's updates (Kafka's `TimestampedTupleForwarder`). Without a cache
+ * every update is forwarded as it happens. With a cache, forwarding waits for the cache to
+ * flush (commit, or too many dirty keys): the cache then hands over each key's latest value
+ * once, with the value the store held before, so a key updated a hundred times between commits
+ * emits one change.
+ */
+export class TimestampedTupleForwarder<K, V> {
+  private readonly context: ProcessorContext<K, Change<V>>
+  /** True when the store's cache forwards on flush. */
+  readonly cached: boolean
+
+  constructor(store: TimestampedKeyValueStore<K, V>, context: ProcessorContext<K, Change<V>>, sendOldValues: boolean) {
+    this.context = context
+    this.cached = isCachedStateStore<K, ValueAndTimestamp<V>>(store)
+      && store.setFlushListener((key, newValue, oldValue, timestamp) => {
+        context.forward(
+          new Record(
+            key,
+            { newValue: newValue === null ? null : newValue.value, oldValue: sendOldValues && oldValue !== null ? oldValue.value : null },
+            newValue === null ? timestamp : newValue.timestamp,
+          ),
+        )
+      }, sendOldValues)
+  }
+
+  maybeForward(record: Record<K, Change<V>>): void {
+    if (!this.cached) this.context.forward(record)
+  }
+}

@@ -1,0 +1,127 @@
+import type { KeyValueLike, KeyValueMapper, Predicate, ValueMapper } from '../../processors/functions.ts'
+import { KTableFilter } from '../../processors/ktable-filter.ts'
+import { KTableMapValues } from '../../processors/ktable-map-values.ts'
+import { KTableRepartitionMap } from '../../processors/ktable-repartition-map.ts'
+import { KTableToStream } from '../../processors/ktable-to-stream.ts'
+import { INTERNALS, type TableInternals } from './internals.ts'
+import { KGroupedTable } from './kgrouped-table.ts'
+import { KStream } from './kstream.ts'
+import { timestampedStore, wantsStore } from './materialized.ts'
+import type { GroupedOptions, NamedOptions, StoreOptions } from './options.ts'
+
+/**
+ * A changelog-backed table (Kafka Streams' `KTable`): one current value per key. Its edges carry
+ * `Change`s (new value, and the old one when a downstream asks for it), so an aggregation over
+ * the table can take a row's old value out before adding the new one. A null value is a delete.
+ *
+ * `filter` and `mapValues` are stored only when given store options; otherwise they compute on
+ * the fly from their parent's updates.
+ */
+export class KTable<in out K, in out V> {
+  /** @internal */
+  readonly [INTERNALS]: TableInternals
+
+  /** @internal Tables are made by `StreamsBuilder.table()`, aggregations and `toTable()`. */
+  constructor(internals: TableInternals) {
+    this[INTERNALS] = internals
+  }
+
+  /** The store holding this table's rows (for interactive queries), if it has one. */
+  get queryableStoreName(): string | undefined {
+    return this[INTERNALS].storeName
+  }
+
+  /** Keeps rows the predicate accepts; a row it rejects is deleted downstream. */
+  filter(predicate: Predicate<K, V>, options?: StoreOptions<K, V>): KTable<K, V> {
+    return this.#filter(predicate, false, options)
+  }
+
+  filterNot(predicate: Predicate<K, V>, options?: StoreOptions<K, V>): KTable<K, V> {
+    return this.#filter(predicate, true, options)
+  }
+
+  /** Maps each row's value, `(value, key) => newValue`; deletes stay deletes. */
+  mapValues<VR>(mapper: ValueMapper<V, VR, K>, options?: StoreOptions<K, VR>): KTable<K, VR> {
+    const t = this[INTERNALS]
+    const b = t.builder
+    const storeName = wantsStore(options) ? (options?.storeName ?? b.newStoreName('KTABLE-MAPVALUES-')) : undefined
+    const name = b.nameOr(options?.name, 'KTABLE-MAPVALUES-')
+    const flags = { sendOldValues: false }
+    b.topology.addProcessor(name, () => new KTableMapValues(mapper, storeName, flags), t.name)
+    const valueSerde = b.valueSerde(options?.value, undefined)
+    return this.#derive<VR>(name, storeName, valueSerde, flags, options)
+  }
+
+  /** The table's updates as a stream: each change's new value, null for a delete. */
+  toStream(options?: NamedOptions): KStream<K, V | null> {
+    const t = this[INTERNALS]
+    const name = t.builder.nameOr(options?.name, 'KTABLE-TOSTREAM-')
+    t.builder.topology.addProcessor(name, () => new KTableToStream<K, V>(), t.name)
+    return new KStream<K, V | null>({
+      builder: t.builder,
+      name,
+      keySerde: t.keySerde,
+      valueSerde: t.valueSerde,
+      repartitionRequired: false,
+    })
+  }
+
+  /**
+   * Regroups rows by a new key and value, `(key, value) => [groupKey, groupValue]` (or
+   * `{ key, value }`), for an aggregation with adder and subtractor: when a row changes, its old
+   * value leaves its old group and its new value joins its new group.
+   */
+  groupBy<KR, VR>(selector: KeyValueMapper<K, V, KeyValueLike<KR, VR>>, options?: GroupedOptions<KR, VR>): KGroupedTable<KR, VR> {
+    const t = this[INTERNALS]
+    const b = t.builder
+    const name = b.nameOr(options?.name, 'KTABLE-SELECT-')
+    b.topology.addProcessor(name, () => new KTableRepartitionMap(selector), t.name)
+    t.enableSendingOldValues()
+    return new KGroupedTable<KR, VR>({
+      builder: b,
+      name,
+      keySerde: b.keySerde(options?.key, undefined),
+      valueSerde: b.valueSerde(options?.value, undefined),
+      repartitionName: options?.name,
+    })
+  }
+
+  #filter(predicate: Predicate<K, V>, not: boolean, options: StoreOptions<K, V> | undefined): KTable<K, V> {
+    const t = this[INTERNALS]
+    const b = t.builder
+    const storeName = wantsStore(options) ? (options?.storeName ?? b.newStoreName('KTABLE-FILTER-')) : undefined
+    const name = b.nameOr(options?.name, 'KTABLE-FILTER-')
+    const flags = { sendOldValues: false }
+    b.topology.addProcessor(name, () => new KTableFilter(predicate, not, storeName, flags), t.name)
+    return this.#derive<V>(name, storeName, b.valueSerde(options?.value, t.valueSerde), flags, options)
+  }
+
+  /**
+   * The table after a filter or mapValues. A stored one answers old values from its own store;
+   * one that is not computes them from its parent's, so asking it asks the parent too.
+   */
+  #derive<VR>(
+    name: string,
+    storeName: string | undefined,
+    valueSerde: TableInternals['valueSerde'],
+    flags: { sendOldValues: boolean },
+    options: StoreOptions<K, any> | undefined,
+  ): KTable<K, VR> {
+    const t = this[INTERNALS]
+    const b = t.builder
+    const keySerde = b.keySerde(options?.key, t.keySerde)
+    if (storeName !== undefined) b.topology.addStateStore(timestampedStore(b, storeName, options, keySerde, valueSerde), name)
+    return new KTable<K, VR>({
+      builder: b,
+      name,
+      keySerde,
+      valueSerde,
+      storeName,
+      enableSendingOldValues: () => {
+        flags.sendOldValues = true
+        if (storeName === undefined) t.enableSendingOldValues()
+      },
+    })
+  }
+}
+
