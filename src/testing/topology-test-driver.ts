@@ -9,9 +9,11 @@ import { GlobalStateTask } from '../runtime/task/global-state-task.ts'
 import { StreamTask } from '../runtime/task/stream-task.ts'
 import type { ErrorPolicy, TaskConfig, TaskLogger } from '../runtime/task/task-config.ts'
 import type { Serde } from '../serdes/serde.ts'
-import type { KeyValueStore, StateStore } from '../state/store.ts'
+import type { KeyValueStore, StateStore, StoreBuilder, TimestampedKeyValueStore } from '../state/store.ts'
 import type { CompiledTopology } from '../topology/compile.ts'
 import type { Topology } from '../topology/topology.ts'
+import { inMemorySubstitute, isTimestampedBuilder } from './in-memory-substitute.ts'
+import { KeyValueStoreFacade } from './key-value-store-facade.ts'
 import { TestInputTopic, type InputSink, type TestInputTopicOptions } from './test-input-topic.ts'
 import { TestOutputTopic, type OutputSource } from './test-output-topic.ts'
 
@@ -49,6 +51,7 @@ export class TopologyTestDriver implements InputSink, OutputSource {
   readonly #produced = new Set<string>()
   readonly #nextOffset = new Map<string, number>()
   readonly #stateDir: string
+  readonly #builders = new Map<string, StoreBuilder>()
   readonly #ownsStateDir: boolean
   #wallClock: number
   #closed = false
@@ -58,11 +61,15 @@ export class TopologyTestDriver implements InputSink, OutputSource {
     this.#wallClock = options.initialWallClockTimeMs ?? 0
     this.#ownsStateDir = options.stateDir === undefined
     this.#stateDir = options.stateDir ?? join(tmpdir(), `kstreams-test-driver-${randomUUID()}`)
+    const deferred = (options as { [DEFERRED]?: boolean })[DEFERRED] === true
+    for (const s of this.compiled.subtopologies) for (const store of s.stores) this.#builders.set(store.name, store.builder)
+    for (const g of this.compiled.globalStores) this.#builders.set(g.storeName, g.builder)
     const base: TaskConfig = {
       applicationId: this.compiled.applicationId,
       collector: this.#collector,
       stateDir: this.#stateDir,
       time: { now: () => this.#wallClock },
+      ...(!deferred && { storeBuilderOverride: inMemorySubstitute }),
       ...(options.logger && { logger: options.logger }),
       ...(options.deserializationExceptionHandler && { deserializationExceptionHandler: options.deserializationExceptionHandler }),
       ...(options.processingExceptionHandler && { processingExceptionHandler: options.processingExceptionHandler }),
@@ -76,17 +83,22 @@ export class TopologyTestDriver implements InputSink, OutputSource {
       this.#tasks.push(task)
       this.#taskBySubtopology.set(subtopology.id, task)
     }
-    if ((options as { [DEFERRED]?: boolean })[DEFERRED] === true) return
-    if (this.#needsAsyncOpen()) {
+    if (deferred) return
+    try {
+      this.#initialize()
+    } catch (error) {
       throw new Error(
-        'This topology has stores that open asynchronously (RocksDB): create the driver with ' +
-          '`await TopologyTestDriver.create(topology, options)` instead of `new TopologyTestDriver(...)`',
+        `TopologyTestDriver could not initialise the topology: ${error instanceof Error ? error.message : String(error)}. ` +
+          'Stores that open asynchronously need `await TopologyTestDriver.create(topology, options)`',
+        { cause: error },
       )
     }
-    this.#initialize()
   }
 
-  /** Like the constructor, but also opens stores that need asynchronous set-up (RocksDB). */
+  /**
+   * Like the constructor, but keeps persistent stores on disk (RocksDB, under `stateDir`),
+   * awaiting their asynchronous open; the constructor keeps them in memory instead.
+   */
   static async create(topology: Topology, options: TopologyTestDriverOptions = {}): Promise<TopologyTestDriver> {
     const driver = new TopologyTestDriver(topology, { ...options, [DEFERRED]: true } as TopologyTestDriverOptions)
     await driver.#global?.openStores()
@@ -135,8 +147,21 @@ export class TopologyTestDriver implements InputSink, OutputSource {
     return store as S
   }
 
+  /**
+   * A key-value store by name. A timestamped store (DSL aggregations) is seen through a facade
+   * with plain values, as in Kafka Streams; `getTimestampedKeyValueStore` gives the real one.
+   */
   getKeyValueStore<K = any, V = any>(name: string): KeyValueStore<K, V> {
-    return this.getStateStore<KeyValueStore<K, V>>(name)
+    const store = this.getStateStore<KeyValueStore<K, V>>(name)
+    const builder = this.#builders.get(name)
+    if (builder !== undefined && isTimestampedBuilder(builder)) {
+      return new KeyValueStoreFacade(store as unknown as TimestampedKeyValueStore<K, V>)
+    }
+    return store
+  }
+
+  getTimestampedKeyValueStore<K = any, V = any>(name: string): TimestampedKeyValueStore<K, V> {
+    return this.getStateStore<TimestampedKeyValueStore<K, V>>(name)
   }
 
   getAllStateStores(): Map<string, StateStore> {
@@ -192,10 +217,6 @@ export class TopologyTestDriver implements InputSink, OutputSource {
     this.#global?.initialize()
     for (const task of this.#tasks) task.initialize()
     this.#captureOutputs()
-  }
-
-  #needsAsyncOpen(): boolean {
-    return (this.#global?.needsAsyncOpen() ?? false) || this.#tasks.some((t) => t.needsAsyncOpen())
   }
 
   #isGlobalTopic(topic: string): boolean {

@@ -43,7 +43,7 @@ export class GlobalStateTask implements StateStoreContext {
     this.taskStateDir = join(config.stateDir, config.applicationId, GLOBAL_TASK_ID)
     const views = new Map<string, StateStore>()
     for (const spec of globals) {
-      const store = spec.builder.build()
+      const store = this.#config.storeBuilderOverride(spec.builder).build()
       this.stores.set(spec.storeName, store)
       views.set(spec.storeName, undoable(store, this.#undo))
       this.#sources.set(spec.topic, {
@@ -64,11 +64,6 @@ export class GlobalStateTask implements StateStoreContext {
   topicFor(storeName: string): string | undefined {
     for (const [topic, source] of this.#sources) if (source.spec.storeName === storeName) return topic
     return undefined
-  }
-
-  needsAsyncOpen(): boolean {
-    for (const store of this.stores.values()) if (store.open !== undefined) return true
-    return false
   }
 
   async openStores(): Promise<void> {

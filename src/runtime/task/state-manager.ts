@@ -1,3 +1,4 @@
+import { OffsetCheckpoint, type TopicPartitionOffset } from '../../state/checkpoint.ts'
 import type { ChangelogRecord, RestoreCallback, StateStore, StateStoreContext } from '../../state/store.ts'
 import { StreamsError } from './errors.ts'
 import type { RecordCollector } from './record-collector.ts'
@@ -31,6 +32,8 @@ export class ProcessorStateManager implements StateStoreContext {
   readonly #registered = new Map<string, Registered>()
   /** The outermost layer of each store, as built: flush and close go through caching and metering. */
   readonly #stores = new Map<string, StateStore>()
+  /** Changelog topic → the next offset the local stores reflect (restored or written). */
+  readonly #changelogOffsets = new Map<string, number>()
 
   constructor(options: {
     readonly applicationId: string
@@ -102,6 +105,42 @@ export class ProcessorStateManager implements StateStoreContext {
     const registered = this.#registered.get(storeName)
     if (!registered) throw new StreamsError(`Cannot restore "${storeName}": no such store registered in task ${this.taskId}`)
     registered.restore(batch)
+  }
+
+  /**
+   * Records how far the stores reflect their changelogs (next offset), from restore progress
+   * and from the collector's acknowledged writes; `checkpoint()` persists it.
+   */
+  updateChangelogOffsets(offsets: Iterable<TopicPartitionOffset>): void {
+    for (const { topic, partition, offset } of offsets) {
+      if (partition !== this.partition) continue
+      const current = this.#changelogOffsets.get(topic)
+      if (current === undefined || offset > current) this.#changelogOffsets.set(topic, offset)
+    }
+  }
+
+  /** Offsets from the task's `.checkpoint` file: where restoring may start. */
+  checkpointedOffsets(): TopicPartitionOffset[] {
+    return OffsetCheckpoint.forTask(this.taskStateDir).read()
+  }
+
+  /**
+   * Writes `.checkpoint` for the persistent, logged stores (in-memory stores start empty anyway).
+   * Call after a commit's flush; under exactly-once the runtime writes it only on clean close.
+   */
+  checkpoint(): void {
+    const entries: TopicPartitionOffset[] = []
+    for (const [storeName, store] of this.#stores) {
+      const topic = this.#changelogs.get(storeName)
+      if (topic === undefined || !store.persistent) continue
+      const offset = this.#changelogOffsets.get(topic)
+      if (offset !== undefined) entries.push({ topic, partition: this.partition, offset })
+    }
+    if (entries.length > 0) OffsetCheckpoint.forTask(this.taskStateDir).write(entries)
+  }
+
+  deleteCheckpoint(): void {
+    OffsetCheckpoint.forTask(this.taskStateDir).delete()
   }
 
   flush(): void {

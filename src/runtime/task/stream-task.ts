@@ -27,7 +27,7 @@ const suppliedProcessors = new WeakSet<object>()
  * Runs one sub-topology for one partition (Kafka Streams' `StreamTask`): fresh processors and
  * stores for this task, a partition group choosing the next record, punctuation, and commit.
  *
- * Lifecycle: construct → `openStores()` (async, only if a store needs it) → `initializeStores()` →
+ * Lifecycle: construct → `await openStores()` (RocksDB opens asynchronously) → `initializeStores()` →
  * the runtime restores changelogs through `stateManager` → `completeRestoration()` (processors'
  * `init`) → `addRecords` / `process` / `maybePunctuate*` / `prepareCommit` + `postCommit` →
  * `close(clean)`. `initialize()` does the synchronous steps at once, for the test driver.
@@ -107,7 +107,7 @@ export class StreamTask implements ContextHost, HeadFailureHandler, PunctuationR
       currentTimestamp: () => this.context.timestamp,
     })
     for (const compiled of subtopology.stores) {
-      const store = compiled.builder.build()
+      const store = cfg.storeBuilderOverride(compiled.builder).build()
       if (store.name !== compiled.name) {
         throw new StreamsError(`Store builder "${compiled.name}" built a store named "${store.name}"`)
       }
@@ -127,12 +127,6 @@ export class StreamTask implements ContextHost, HeadFailureHandler, PunctuationR
   /** The store itself (not the processors' undo-recording view), for tests and interactive queries. */
   store(name: string): StateStore | undefined {
     return this.stateManager.store(name)
-  }
-
-  /** True when a store must be opened asynchronously (RocksDB) before `initializeStores()`. */
-  needsAsyncOpen(): boolean {
-    for (const store of this.stateManager.stores.values()) if (store.open !== undefined) return true
-    return false
   }
 
   async openStores(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Serde } from '../../serdes/serde.ts'
-import type { StateStore } from '../../state/store.ts'
+import type { StateStore, StoreBuilder } from '../../state/store.ts'
 import type { RecordCollector } from './record-collector.ts'
 
 /**
@@ -61,6 +61,8 @@ export interface TaskConfig {
   readonly defaultValueSerde?: Serde<any>
   /** Global stores, by name, readable from every processor (built once per instance). */
   readonly globalStores?: ReadonlyMap<string, StateStore>
+  /** Replaces store builders before building (the test driver swaps RocksDB for memory). */
+  readonly storeBuilderOverride?: (builder: StoreBuilder) => StoreBuilder
 }
 
 export interface ResolvedTaskConfig {
@@ -74,6 +76,7 @@ export interface ResolvedTaskConfig {
   readonly defaultKeySerde: Serde<any> | undefined
   readonly defaultValueSerde: Serde<any> | undefined
   readonly globalStores: ReadonlyMap<string, StateStore>
+  readonly storeBuilderOverride: (builder: StoreBuilder) => StoreBuilder
 }
 
 function toHandler(policy: ErrorPolicy | undefined): ErrorHandler {
@@ -95,5 +98,6 @@ export function resolveTaskConfig(config: TaskConfig): ResolvedTaskConfig {
     defaultKeySerde: config.defaultKeySerde,
     defaultValueSerde: config.defaultValueSerde,
     globalStores: config.globalStores ?? new Map(),
+    storeBuilderOverride: config.storeBuilderOverride ?? ((builder) => builder),
   }
 }
