@@ -1,0 +1,96 @@
+import type { KeyValue, KeyValueIterator, ReadOnlyKeyValueStore, StateStore } from '../state/store.ts'
+import { IllegalStateError } from './errors.ts'
+
+/**
+ * The interactive-query view of one store across this instance's tasks (Kafka Streams'
+ * `CompositeReadOnlyKeyValueStore`): reads only, each task's store in turn. Keys of a store are
+ * partitioned across tasks, so a key lives in at most one of them; iterators are ordered within a
+ * task, not across tasks (as in Kafka Streams). Asked for a store no running task has, or while
+ * the instance is not running, the calls throw.
+ */
+export class CompositeReadOnlyKeyValueStore<K, V> implements ReadOnlyKeyValueStore<K, V> {
+  readonly #name: string
+  readonly #stores: () => ReadonlyArray<StateStore>
+
+  constructor(name: string, stores: () => ReadonlyArray<StateStore>) {
+    this.#name = name
+    this.#stores = stores
+  }
+
+  get(key: K): V | undefined {
+    for (const s of this.#kv()) {
+      const value = s.get(key)
+      if (value !== undefined) return value
+    }
+    return undefined
+  }
+
+  range(from: K | undefined, to: K | undefined): KeyValueIterator<K, V> {
+    return chain(this.#kv().map((s) => () => s.range(from, to)))
+  }
+
+  reverseRange(from: K | undefined, to: K | undefined): KeyValueIterator<K, V> {
+    return chain(this.#kv().map((s) => () => s.reverseRange(from, to)))
+  }
+
+  all(): KeyValueIterator<K, V> {
+    return chain(this.#kv().map((s) => () => s.all()))
+  }
+
+  reverseAll(): KeyValueIterator<K, V> {
+    return chain(this.#kv().map((s) => () => s.reverseAll()))
+  }
+
+  prefixScan<P>(prefix: P, prefixSerializer: { serialize(topic: string, value: P): Buffer }): KeyValueIterator<K, V> {
+    return chain(this.#kv().map((s) => () => s.prefixScan(prefix, prefixSerializer)))
+  }
+
+  approximateNumEntries(): number {
+    let n = 0
+    for (const s of this.#kv()) n += s.approximateNumEntries()
+    return n
+  }
+
+  #kv(): ReadOnlyKeyValueStore<K, V>[] {
+    const stores = this.#stores()
+    if (stores.length === 0) {
+      throw new IllegalStateError(`State store "${this.#name}" is not available on this instance (no running task has it, or the instance is not running)`)
+    }
+    return stores as unknown as ReadOnlyKeyValueStore<K, V>[]
+  }
+}
+
+/** Iterates the given iterators one after the other, opening each only when reached. */
+function chain<K, V>(factories: ReadonlyArray<() => KeyValueIterator<K, V>>): KeyValueIterator<K, V> {
+  let index = 0
+  let current: KeyValueIterator<K, V> | undefined
+  const close = (): void => {
+    current?.close()
+    current = undefined
+    index = factories.length
+  }
+  const iterator: KeyValueIterator<K, V> = {
+    next(): IteratorResult<KeyValue<K, V>> {
+      for (;;) {
+        if (current === undefined) {
+          if (index >= factories.length) return { done: true, value: undefined }
+          current = factories[index++]!()
+        }
+        const result = current.next()
+        if (result.done !== true) return result
+        current.close()
+        current = undefined
+      }
+    },
+    return(): IteratorResult<KeyValue<K, V>> {
+      close()
+      return { done: true, value: undefined }
+    },
+    close,
+    [Symbol.iterator]() {
+      return iterator
+    },
+    [Symbol.dispose]: close,
+  }
+  return iterator
+}

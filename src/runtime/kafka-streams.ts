@@ -1,0 +1,273 @@
+import { EventEmitter } from 'node:events'
+import { createEmbeddedKafka } from '../client/embedded/embedded-kafka.ts'
+import type { Admin, KafkaClient } from '../client/port.ts'
+import type { Logger } from '../instrumentation/logger.ts'
+import { defaultLogger } from '../instrumentation/pino-logger.ts'
+import type { ReadOnlyKeyValueStore, StateStore } from '../state/store.ts'
+import { compile, type CompiledTopology } from '../topology/compile.ts'
+import type { Topology } from '../topology/topology.ts'
+import { CompositeReadOnlyKeyValueStore } from './composite-read-only-store.ts'
+import { IllegalStateError } from './errors.ts'
+import { GlobalStreamThread } from './global-stream-thread.ts'
+import { prepareInternalTopics, type TopicLayout } from './internal-topics.ts'
+import { StreamThread, type StreamThreadHooks } from './stream-thread.ts'
+import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from './streams-config.ts'
+import { checkTransition, type StreamsState } from './streams-state.ts'
+
+/** Test-only: a symbol-keyed method that kills the instance like `kill -9` (see `StreamThread.crash`). */
+export const crashForTesting: unique symbol = Symbol('kstreams.crashForTesting')
+/** Test-only: a symbol-keyed config entry with `StreamThreadHooks`. */
+export const testingHooks: unique symbol = Symbol('kstreams.testingHooks')
+
+export interface KafkaStreamsEvents {
+  stateChange: [newState: StreamsState, oldState: StreamsState]
+  error: [error: unknown]
+}
+
+/**
+ * A Kafka Streams application instance (Kafka Streams' `KafkaStreams`): runs a topology's tasks
+ * for the partitions the group assigns to it. Several instances with the same `applicationId`
+ * share the work; in one process they can share one embedded broker.
+ *
+ * `start()` resolves once internal topics exist and the instance joined its group; processing
+ * goes on in the background, and a fatal error moves it to `ERROR` and is emitted as `'error'`
+ * (logged when nobody listens) — never thrown at the host process.
+ */
+export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
+  readonly #topology: CompiledTopology
+  readonly #userConfig: StreamsConfig
+  readonly #config: ResolvedStreamsConfig
+  readonly #client: KafkaClient
+  readonly #logger: Logger
+  #admin: Admin | undefined
+  #state: StreamsState = 'CREATED'
+  #layout: TopicLayout | undefined
+  #thread: StreamThread | undefined
+  #loop: Promise<void> | undefined
+  #global: GlobalStreamThread | undefined
+  #shutdown: Promise<void> | undefined
+
+  constructor(topology: Topology, config: StreamsConfig) {
+    super()
+    this.#config = resolveStreamsConfig(config)
+    this.#userConfig = config
+    this.#topology = compile(topology, this.#config.applicationId)
+    this.#client = config.client ?? createEmbeddedKafka()
+    this.#logger = config.logger ?? defaultLogger({ applicationId: this.#config.applicationId })
+  }
+
+  get state(): StreamsState {
+    return this.#state
+  }
+
+  /** Partition counts the instance works with (known after `start()`). */
+  get topicLayout(): TopicLayout | undefined {
+    return this.#layout
+  }
+
+  /** Creates missing internal topics, validates co-partitioning, joins the group and starts processing. */
+  async start(): Promise<void> {
+    if (this.#state !== 'CREATED') throw new IllegalStateError(`start() can only be called once, in state CREATED (now ${this.#state})`)
+    this.#setState('REBALANCING')
+    try {
+      this.#admin = this.#client.admin()
+      this.#layout = await prepareInternalTopics(this.#admin, this.#topology)
+      if (this.#topology.globalStores.length > 0) {
+        this.#global = new GlobalStreamThread({
+          client: this.#client,
+          admin: this.#admin,
+          globals: this.#topology.globalStores,
+          taskConfig: this.#taskConfig(),
+          applicationId: this.#config.applicationId,
+          stateDir: this.#config.stateDir,
+          readCommitted: this.#config.exactlyOnce,
+          pollMs: this.#config.pollMs,
+          logger: this.#logger,
+          onError: (error) => void this.#fail(error),
+        })
+        await this.#global.start()
+      }
+      await this.#startThread()
+    } catch (error) {
+      await this.#fail(error)
+      throw error
+    }
+  }
+
+  /**
+   * Stops processing: commits, flushes and closes the stores (writing checkpoints), leaves the
+   * group. Resolves `true` when done within `timeoutMs`, `false` if it is still going on.
+   */
+  async close(options: { readonly timeoutMs?: number } = {}): Promise<boolean> {
+    if (this.#state === 'CREATED') {
+      this.#setState('PENDING_SHUTDOWN')
+      this.#setState('NOT_RUNNING')
+      return true
+    }
+    if (this.#state === 'RUNNING' || this.#state === 'REBALANCING') {
+      this.#setState('PENDING_SHUTDOWN')
+      this.#shutdown = this.#closeClean().then(() => this.#setState('NOT_RUNNING'))
+    }
+    const done = this.#shutdown ?? Promise.resolve()
+    const timeoutMs = options.timeoutMs ?? Number.POSITIVE_INFINITY
+    if (!Number.isFinite(timeoutMs)) {
+      await done
+      return true
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs)
+    })
+    try {
+      return await Promise.race([done.then(() => true), timedOut])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  /** A read-only view of a local store across this instance's running tasks (interactive queries). */
+  store<K = unknown, V = unknown>(name: string): ReadOnlyKeyValueStore<K, V> {
+    if (!this.#topology.subtopologies.some((s) => s.stores.some((st) => st.name === name)) && !this.#global?.store(name)) {
+      throw new IllegalStateError(`No state store named "${name}" in this topology`)
+    }
+    return new CompositeReadOnlyKeyValueStore<K, V>(name, () => {
+      if (this.#state !== 'RUNNING' && this.#state !== 'REBALANCING') return []
+      const global = this.#global?.store(name)
+      if (global) return [global]
+      const out: StateStore[] = []
+      for (const t of this.#thread?.taskManager.tasks() ?? []) {
+        if (t.state !== 'running') continue
+        const s = t.task.store(name)
+        if (s !== undefined) out.push(s)
+      }
+      return out
+    })
+  }
+
+  /** Ids of the tasks this instance runs now (restoring tasks included). */
+  activeTasks(): string[] {
+    return this.#thread?.taskManager.activeTaskIds().sort() ?? []
+  }
+
+  /** Test-only: kills the instance without any clean-up, like a crashed process. */
+  [crashForTesting](): void {
+    this.#thread?.crash()
+    this.#global?.crash()
+  }
+
+  async #startThread(): Promise<void> {
+    const hooks = (this.#userConfig as { [testingHooks]?: StreamThreadHooks })[testingHooks]
+    const layout = this.#layout!
+    const thread = new StreamThread({
+      config: this.#config,
+      client: this.#client,
+      topology: this.#topology,
+      env: {
+        applicationId: this.#config.applicationId,
+        stateDir: this.#config.stateDir,
+        exactlyOnce: this.#config.exactlyOnce,
+        client: this.#client,
+        admin: this.#admin!,
+        restoreReader: this.#client.partitionReader({ isolationLevel: this.#config.exactlyOnce ? 'read_committed' : 'read_uncommitted' }),
+        partitions: (topic) => layout.partitions.get(topic),
+        taskConfig: this.#taskConfig(),
+        logger: this.#logger,
+        restoreListener: this.#userConfig.restoreListener,
+      },
+      listener: {
+        onRebalance: () => {
+          if (this.#state === 'RUNNING') this.#setState('REBALANCING')
+        },
+        onRunning: () => {
+          if (this.#state === 'REBALANCING') this.#setState('RUNNING')
+        },
+      },
+      ...(hooks ? { hooks } : {}),
+    })
+    this.#thread = thread
+    await thread.start()
+    this.#loop = thread.run().then(
+      () => undefined,
+      (error: unknown) => this.#onThreadError(thread, error),
+    )
+  }
+
+  async #onThreadError(thread: StreamThread, error: unknown): Promise<void> {
+    if (thread !== this.#thread || thread.crashed) return
+    const response = this.#userConfig.uncaughtExceptionHandler?.(error) ?? 'shutdown_client'
+    if (response === 'replace_thread' && (this.#state === 'RUNNING' || this.#state === 'REBALANCING')) {
+      this.#logger.error({ err: error }, 'Stream thread failed; replacing it')
+      this.#emitError(error)
+      await thread.shutdownDirty()
+      if (this.#state === 'RUNNING') this.#setState('REBALANCING')
+      try {
+        await this.#startThread()
+      } catch (startError) {
+        await this.#fail(startError)
+      }
+      return
+    }
+    await this.#fail(error)
+  }
+
+  /** A fatal error: close everything dirty, end in ERROR, report it. */
+  async #fail(error: unknown): Promise<void> {
+    if (this.#state === 'PENDING_ERROR' || this.#state === 'ERROR' || this.#state === 'NOT_RUNNING') return
+    if (this.#state === 'PENDING_SHUTDOWN') {
+      this.#logger.error({ err: error }, 'Error during shutdown')
+      return
+    }
+    this.#setState('PENDING_ERROR')
+    this.#logger.error({ err: error }, 'Stream processing failed; shutting this instance down')
+    this.#shutdown = (async () => {
+      await this.#thread?.shutdownDirty().catch(() => {})
+      await this.#global?.close().catch(() => {})
+      await this.#admin?.close().catch(() => {})
+      this.#setState('ERROR')
+    })()
+    await this.#shutdown
+    this.#emitError(error)
+  }
+
+  async #closeClean(): Promise<void> {
+    const thread = this.#thread
+    if (thread) {
+      thread.requestStop()
+      await this.#loop
+      if (!thread.crashed) await thread.shutdownClean()
+    }
+    await this.#global?.close()
+    await this.#admin?.close()
+  }
+
+  #taskConfig() {
+    const c = this.#userConfig
+    const logger = this.#logger
+    return {
+      logger: { warn: (obj: object, msg: string) => logger.warn(obj, msg) },
+      ...(c.defaultKeySerde ? { defaultKeySerde: c.defaultKeySerde } : {}),
+      ...(c.defaultValueSerde ? { defaultValueSerde: c.defaultValueSerde } : {}),
+      ...(c.deserializationExceptionHandler ? { deserializationExceptionHandler: c.deserializationExceptionHandler } : {}),
+      ...(c.processingExceptionHandler ? { processingExceptionHandler: c.processingExceptionHandler } : {}),
+      ...(this.#global ? { globalStores: this.#global.stores } : {}),
+    }
+  }
+
+  #emitError(error: unknown): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error)
+  }
+
+  #setState(next: StreamsState): void {
+    const previous = this.#state
+    if (previous === next) return
+    checkTransition(previous, next)
+    this.#state = next
+    this.#logger.info({ state: next, previous }, `State transition from ${previous} to ${next}`)
+    try {
+      this.emit('stateChange', next, previous)
+    } catch (error) {
+      // A listener's bug must not break the state machine of the instance.
+      this.#logger.error({ err: error }, 'A stateChange listener threw')
+    }
+  }
+}

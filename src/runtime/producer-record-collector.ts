@@ -1,0 +1,97 @@
+import type { ProducerRecord } from '../client/port.ts'
+import { partitionKey } from '../client/port.ts'
+import type { RecordCollector } from './task/record-collector.ts'
+import type { StreamsProducer } from './streams-producer.ts'
+
+/**
+ * A task's `RecordCollector` backed by a producer. `send` only buffers (it runs per record, inside
+ * synchronous processing); the stream thread ships the buffer after each processing round and the
+ * commit awaits everything in flight (`flush`). Batches of one collector are sent one after the
+ * other, so records keep their order per partition.
+ *
+ * Keyed records without a partition get the murmur2 partition here, from the topic's known count,
+ * so placement does not depend on the client adapter's partitioner (DESIGN.md, decision 5).
+ * It also remembers the last offset written per partition: the changelog offsets a checkpoint holds.
+ */
+export class ProducerRecordCollector implements RecordCollector {
+  readonly #producer: StreamsProducer
+  readonly #partitions: (topic: string) => number | undefined
+  readonly #partitionFor: (key: Buffer, numPartitions: number) => number
+  readonly #maxBuffered: number
+  #buffer: ProducerRecord[] = []
+  #inFlight: Promise<void> = Promise.resolve()
+  #error: unknown = undefined
+  readonly #written = new Map<string, number>()
+
+  constructor(options: {
+    readonly producer: StreamsProducer
+    readonly partitions: (topic: string) => number | undefined
+    readonly partitionFor: (key: Buffer, numPartitions: number) => number
+    /** Ship without waiting for the round to end once this many records are buffered. */
+    readonly maxBuffered?: number
+  }) {
+    this.#producer = options.producer
+    this.#partitions = options.partitions
+    this.#partitionFor = options.partitionFor
+    this.#maxBuffered = options.maxBuffered ?? 10_000
+  }
+
+  get producer(): StreamsProducer {
+    return this.#producer
+  }
+
+  send(record: ProducerRecord): void {
+    if (this.#error !== undefined) throw this.#error
+    if (record.partition === undefined && record.key !== null) {
+      const n = this.#partitions(record.topic)
+      if (n !== undefined) record = { ...record, partition: this.#partitionFor(record.key, n) }
+    }
+    this.#buffer.push(record)
+    if (this.#buffer.length >= this.#maxBuffered) this.ship()
+  }
+
+  partitionsFor(topic: string): number | undefined {
+    return this.#partitions(topic)
+  }
+
+  /** Starts sending what is buffered, without waiting. */
+  ship(): void {
+    if (this.#buffer.length === 0) return
+    const batch = this.#buffer
+    this.#buffer = []
+    this.#inFlight = this.#inFlight.then(async () => {
+      if (this.#error !== undefined) return
+      try {
+        const results = await this.#producer.send(batch)
+        for (const r of results) {
+          const key = partitionKey(r.topic, r.partition)
+          const previous = this.#written.get(key)
+          if (previous === undefined || r.offset > previous) this.#written.set(key, r.offset)
+        }
+      } catch (error) {
+        this.#error = error
+      }
+    })
+  }
+
+  /** Sends everything buffered and waits until the broker has it; throws the first send failure. */
+  async flush(): Promise<void> {
+    this.ship()
+    await this.#inFlight
+    if (this.#error !== undefined) throw this.#error
+  }
+
+  /** Offset of the last record this collector wrote to `topic`-`partition`. */
+  lastWrittenOffset(topic: string, partition: number): number | undefined {
+    return this.#written.get(partitionKey(topic, partition))
+  }
+
+  /** Drops buffered records (a dirty close: they belong to work that will be redone). */
+  discard(): void {
+    this.#buffer = []
+  }
+
+  get buffered(): number {
+    return this.#buffer.length
+  }
+}

@@ -1,0 +1,203 @@
+import type { Consumer, KafkaClient } from '../client/port.ts'
+import type { Logger } from '../instrumentation/logger.ts'
+import type { CompiledTopology } from '../topology/compile.ts'
+import type { ActiveTaskEnvironment } from './active-task.ts'
+import { TaskMigratedError, type CommitContext } from './commit.ts'
+import type { ResolvedStreamsConfig } from './streams-config.ts'
+import { StreamsPartitionAssignor } from './streams-partition-assignor.ts'
+import { StreamsProducer } from './streams-producer.ts'
+import { TaskManager } from './task-manager.ts'
+
+export interface StreamThreadListener {
+  /** Partitions were revoked: a rebalance started. */
+  onRebalance(): void
+  /** Every assigned task is restored and processing. */
+  onRunning(): void
+}
+
+/** Test hooks: simulate a crash at a chosen point of the commit. */
+export interface StreamThreadHooks {
+  readonly afterCommitStep?: (step: 1 | 2 | 3) => boolean | void
+}
+
+/** Longest one restore step runs before the thread polls again (stays in its group). */
+const RESTORE_BUDGET_MS = 50
+
+/**
+ * One stream thread (Kafka Streams' `StreamThread`): a consumer in the application's group and
+ * the loop poll → hand records to tasks → restore → process each task until its buffer drains
+ * (synchronously) → punctuate → commit when the interval is up. Rebalances arrive inside `poll()`
+ * through the listener, which commits and suspends on revoke and (re)creates tasks on assign.
+ */
+export class StreamThread {
+  readonly consumer: Consumer
+  readonly taskManager: TaskManager
+  readonly #config: ResolvedStreamsConfig
+  readonly #producer: StreamsProducer | undefined
+  readonly #assignor: StreamsPartitionAssignor
+  readonly #listener: StreamThreadListener
+  readonly #logger: Logger
+  #stopping = false
+  #crashed = false
+  #awaitingRunning = true
+  #lastCommit = Date.now()
+
+  constructor(options: {
+    readonly config: ResolvedStreamsConfig
+    readonly client: KafkaClient
+    readonly topology: CompiledTopology
+    readonly env: Omit<ActiveTaskEnvironment, 'sharedProducer'>
+    readonly listener: StreamThreadListener
+    readonly hooks?: StreamThreadHooks
+  }) {
+    const { config, client, topology, env } = options
+    this.#config = config
+    this.#listener = options.listener
+    this.#logger = env.logger
+    this.#producer = config.exactlyOnce ? undefined : new StreamsProducer(client)
+    this.#assignor = new StreamsPartitionAssignor(topology, () => ({
+      active: this.taskManager.activeTaskIds(),
+      state: this.taskManager.tasksWithLocalState(),
+    }))
+    this.consumer = client.consumer({
+      groupId: config.applicationId,
+      topics: topology.sourceTopics,
+      isolationLevel: config.exactlyOnce ? 'read_committed' : 'read_uncommitted',
+      autoOffsetReset: 'earliest',
+      assignor: this.#assignor,
+      ...(config.maxPollRecords === undefined ? {} : { maxPollRecords: config.maxPollRecords }),
+      rebalanceListener: {
+        onPartitionsRevoked: () => this.#onRevoked(),
+        onPartitionsAssigned: () => this.#onAssigned(),
+      },
+    })
+    const hooks = options.hooks
+    this.taskManager = new TaskManager({
+      env: { ...env, sharedProducer: this.#producer },
+      topology,
+      consumer: this.consumer,
+      commitContext: (checkpoint): CommitContext => ({
+        exactlyOnce: config.exactlyOnce,
+        groupId: config.applicationId,
+        consumer: this.consumer,
+        checkpoint,
+        afterStep: (step) => {
+          if (hooks?.afterCommitStep?.(step) === true) this.crash()
+          return this.#crashed
+        },
+      }),
+    })
+  }
+
+  async start(): Promise<void> {
+    await this.#producer?.connect()
+    await this.consumer.connect()
+  }
+
+  /** The loop; resolves when stopped or crashed, rejects with a fatal error. */
+  async run(): Promise<void> {
+    while (!this.#stopping && !this.#crashed) {
+      const records = await this.consumer.poll(this.#config.pollMs)
+      if (this.#crashed) return
+      try {
+        if (records.length > 0) {
+          const prepared = this.taskManager.addRecords(records)
+          if (prepared !== undefined) await prepared
+        }
+        if (this.taskManager.isRestoring()) await this.taskManager.restore(RESTORE_BUDGET_MS)
+        if (this.#crashed) return
+        if (this.#awaitingRunning && !this.taskManager.isRestoring()) {
+          this.#awaitingRunning = false
+          this.#listener.onRunning()
+        }
+        const now = Date.now()
+        this.taskManager.process(now)
+        if (now - this.#lastCommit >= this.#config.commitIntervalMs || this.taskManager.commitRequested()) {
+          await this.taskManager.commit()
+          this.#lastCommit = Date.now()
+        }
+      } catch (error) {
+        if (!(error instanceof TaskMigratedError)) throw error
+        await this.#handleMigration(error)
+      }
+    }
+  }
+
+  requestStop(): void {
+    this.#stopping = true
+  }
+
+  /** After the loop ended: commit, close tasks (checkpoints), leave the group, close producers. */
+  async shutdownClean(): Promise<void> {
+    this.#stopping = true
+    try {
+      await this.taskManager.closeClean()
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'Commit on shutdown failed; closing tasks dirty')
+      await this.taskManager.closeDirty()
+    }
+    await this.consumer.close()
+    await this.#producer?.close()
+  }
+
+  /** After a fatal error: close tasks without committing, leave the group. */
+  async shutdownDirty(): Promise<void> {
+    this.#stopping = true
+    await this.taskManager.closeDirty()
+    await this.consumer.close().catch((error: unknown) => this.#logger.warn({ err: error }, 'Consumer close failed'))
+    await this.#producer?.close().catch(() => {})
+  }
+
+  /**
+   * Stops dead, like a killed process: no commit, no flush, no leaving the group (it is evicted
+   * after the session timeout), open transactions left for the next owner to abort. Stores are
+   * closed dirty only to release their files, as the OS would on a real crash.
+   */
+  crash(): void {
+    if (this.#crashed) return
+    this.#crashed = true
+    for (const t of this.taskManager.tasks()) {
+      try {
+        t.collector.discard()
+        t.task.close(false)
+      } catch {
+        // a dead process does not report errors
+      }
+    }
+  }
+
+  get crashed(): boolean {
+    return this.#crashed
+  }
+
+  async #onRevoked(): Promise<void> {
+    if (this.#crashed || this.#stopping) return
+    this.#awaitingRunning = true
+    this.#listener.onRebalance()
+    try {
+      await this.taskManager.handleRevocation()
+    } catch (error) {
+      if (!(error instanceof TaskMigratedError)) throw error
+      this.#logger.warn({ err: error }, 'Tasks migrated during the rebalance; closing them dirty')
+      await this.taskManager.closeDirty()
+    }
+  }
+
+  async #onAssigned(): Promise<void> {
+    if (this.#crashed || this.#stopping) return
+    this.#awaitingRunning = true
+    await this.taskManager.handleAssignment(this.#assignor.assignedTasks)
+  }
+
+  /** Kafka Streams' `handleLostAll`: drop the tasks' uncommitted work and start them over. */
+  async #handleMigration(error: TaskMigratedError): Promise<void> {
+    this.#logger.warn({ err: error }, 'Tasks migrated; closing them dirty and re-creating them from the committed offsets')
+    await this.taskManager.closeDirty()
+    const assigned = this.consumer.assignment()
+    const committed = await this.consumer.committed(assigned)
+    // Back to the last commit; without one, to the start (a 'latest' source is re-reset below).
+    for (const tp of assigned) this.consumer.seek({ ...tp, offset: committed.get(`${tp.topic}:${tp.partition}`) ?? 0 })
+    await this.taskManager.handleAssignment([...this.#assignor.assignedTasks])
+    this.#awaitingRunning = true
+  }
+}

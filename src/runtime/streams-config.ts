@@ -1,0 +1,79 @@
+import type { KafkaClient } from '../client/port.ts'
+import type { Logger } from '../instrumentation/logger.ts'
+import type { Serde } from '../serdes/serde.ts'
+import type { StateRestoreListener } from './changelog-restorer.ts'
+import type { ErrorPolicy } from './task/task-config.ts'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export type ProcessingGuarantee = 'at_least_once' | 'exactly_once' | 'exactly_once_v2'
+
+/**
+ * What to do when a stream thread dies of an error (Kafka Streams'
+ * `StreamsUncaughtExceptionHandler` responses): stop this instance (state ERROR), or replace the
+ * thread — close its tasks dirty, leave the group and join again with fresh tasks.
+ */
+export type UncaughtExceptionResponse = 'shutdown_client' | 'replace_thread'
+
+export interface StreamsConfig {
+  /** Consumer group id, prefix of internal topics and transactional ids, state sub-directory. */
+  readonly applicationId: string
+  /** The cluster. Several instances in one process can share one embedded broker. */
+  readonly client?: KafkaClient
+  /** Root of local state; a task's stores live in `<stateDir>/<applicationId>/<taskId>`. */
+  readonly stateDir?: string
+  /** Default `at_least_once`. `exactly_once_v2` is accepted as a synonym of `exactly_once`. */
+  readonly processingGuarantee?: ProcessingGuarantee
+  /** Default 30000 under at-least-once, 100 under exactly-once (as Kafka Streams). */
+  readonly commitIntervalMs?: number
+  /** Accepted for compatibility; only 0 is supported for now. */
+  readonly numStandbyReplicas?: number
+  /** Longest a poll waits for records (Kafka's `poll.ms`); default 100. */
+  readonly pollMs?: number
+  /** Most records per poll; default the client's (1000 on the embedded broker). */
+  readonly maxPollRecords?: number
+  readonly logger?: Logger
+  readonly defaultKeySerde?: Serde<any>
+  readonly defaultValueSerde?: Serde<any>
+  /** Default `fail`. */
+  readonly deserializationExceptionHandler?: ErrorPolicy
+  /** Default `fail`. */
+  readonly processingExceptionHandler?: ErrorPolicy
+  /** Default `shutdown_client`. */
+  readonly uncaughtExceptionHandler?: (error: unknown) => UncaughtExceptionResponse
+  readonly restoreListener?: StateRestoreListener
+}
+
+export interface ResolvedStreamsConfig {
+  readonly applicationId: string
+  readonly stateDir: string
+  readonly exactlyOnce: boolean
+  readonly commitIntervalMs: number
+  readonly pollMs: number
+  readonly maxPollRecords: number | undefined
+}
+
+export function resolveStreamsConfig(config: StreamsConfig): ResolvedStreamsConfig {
+  if (typeof config.applicationId !== 'string' || !/^[A-Za-z0-9._-]+$/.test(config.applicationId)) {
+    throw new TypeError(`applicationId must be a non-empty string of letters, digits, '.', '_' or '-', got ${JSON.stringify(config.applicationId)}`)
+  }
+  const guarantee = config.processingGuarantee ?? 'at_least_once'
+  if (!['at_least_once', 'exactly_once', 'exactly_once_v2'].includes(guarantee)) {
+    throw new TypeError(`processingGuarantee must be 'at_least_once' or 'exactly_once', got ${JSON.stringify(guarantee)}`)
+  }
+  const exactlyOnce = guarantee !== 'at_least_once'
+  const standbys = config.numStandbyReplicas ?? 0
+  if (standbys !== 0) throw new TypeError(`numStandbyReplicas=${standbys} is not supported yet; use 0`)
+  const commitIntervalMs = config.commitIntervalMs ?? (exactlyOnce ? 100 : 30_000)
+  if (!(commitIntervalMs >= 0)) throw new TypeError(`commitIntervalMs must be >= 0, got ${commitIntervalMs}`)
+  const pollMs = config.pollMs ?? 100
+  if (!(pollMs >= 0)) throw new TypeError(`pollMs must be >= 0, got ${pollMs}`)
+  return {
+    applicationId: config.applicationId,
+    stateDir: config.stateDir ?? join(tmpdir(), 'kstreams'),
+    exactlyOnce,
+    commitIntervalMs,
+    pollMs,
+    maxPollRecords: config.maxPollRecords,
+  }
+}

@@ -1,0 +1,198 @@
+import { existsSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Consumer, ConsumerRecord, TopicPartition } from '../client/port.ts'
+import { partitionKey } from '../client/port.ts'
+import type { Logger } from '../instrumentation/logger.ts'
+import type { CompiledTopology } from '../topology/compile.ts'
+import { parseTaskId } from '../topology/task-id.ts'
+import { ActiveTask, type ActiveTaskEnvironment } from './active-task.ts'
+import { commitTasks, type CommitContext } from './commit.ts'
+
+/**
+ * The tasks this instance runs (Kafka Streams' `TaskManager`): creates them from an assignment,
+ * routes polled records to them, restores and processes them, and commits or closes them. Under
+ * the eager protocol every rebalance revokes everything, so revoked tasks are committed and
+ * *suspended* rather than closed: a task assigned back — the common case — resumes with its
+ * stores open instead of restoring again.
+ */
+export class TaskManager {
+  readonly #env: ActiveTaskEnvironment
+  readonly #topology: CompiledTopology
+  readonly #consumer: Consumer
+  readonly #commitContext: (checkpoint: boolean) => CommitContext
+  readonly #logger: Logger
+  readonly #tasks = new Map<string, ActiveTask>()
+  readonly #byInput = new Map<string, ActiveTask>()
+
+  constructor(options: {
+    readonly env: ActiveTaskEnvironment
+    readonly topology: CompiledTopology
+    readonly consumer: Consumer
+    readonly commitContext: (checkpoint: boolean) => CommitContext
+  }) {
+    this.#env = options.env
+    this.#topology = options.topology
+    this.#consumer = options.consumer
+    this.#commitContext = options.commitContext
+    this.#logger = options.env.logger
+  }
+
+  tasks(): IterableIterator<ActiveTask> {
+    return this.#tasks.values()
+  }
+
+  task(id: string): ActiveTask | undefined {
+    return this.#tasks.get(id)
+  }
+
+  /** Ids of running (or suspended) tasks, for the assignor's stickiness. */
+  activeTaskIds(): string[] {
+    return [...this.#tasks.keys()]
+  }
+
+  /** Tasks with state on disk under this instance's state directory. */
+  tasksWithLocalState(): string[] {
+    const dir = join(this.#env.stateDir, this.#env.applicationId)
+    if (!existsSync(dir)) return []
+    return readdirSync(dir).filter((name) => /^\d+_\d+$/.test(name))
+  }
+
+  isRestoring(): boolean {
+    for (const t of this.#tasks.values()) if (t.state === 'restoring') return true
+    return false
+  }
+
+  /** Eager rebalance, first half: commit everything, then suspend (not close) every task. */
+  async handleRevocation(): Promise<void> {
+    await this.commit()
+    for (const t of this.#tasks.values()) t.suspend()
+  }
+
+  /** Eager rebalance, second half: resume kept tasks, close the others, create the new ones. */
+  async handleAssignment(taskIds: ReadonlyArray<string>): Promise<void> {
+    const wanted = new Set(taskIds)
+    for (const [id, t] of this.#tasks) {
+      if (wanted.has(id) && t.state !== 'closed') continue
+      await this.#remove(id, t, true)
+    }
+    for (const id of taskIds) {
+      const existing = this.#tasks.get(id)
+      if (existing) {
+        existing.resume()
+        continue
+      }
+      const { subtopology, partition } = parseTaskId(id)
+      const task = await ActiveTask.create(this.#env, this.#topology.subtopology(subtopology), partition)
+      this.#tasks.set(id, task)
+      for (const tp of task.inputs) this.#byInput.set(partitionKey(tp.topic, tp.partition), task)
+    }
+    await this.#applyOffsetResets(taskIds)
+    const restoring = [...this.#tasks.values()].filter((t) => t.state === 'restoring').flatMap((t) => t.inputs)
+    if (restoring.length > 0) this.#consumer.pause(restoring)
+  }
+
+  /** Restores the restoring tasks within `budgetMs`; a finished task's partitions are resumed. */
+  async restore(budgetMs: number): Promise<void> {
+    const restoring = [...this.#tasks.values()].filter((t) => t.state === 'restoring')
+    if (restoring.length === 0) return
+    const share = Math.max(1, Math.floor(budgetMs / restoring.length))
+    for (const t of restoring) {
+      if (await t.restore(share)) this.#consumer.resume(t.inputs)
+    }
+  }
+
+  addRecords(records: ReadonlyArray<ConsumerRecord>): Promise<void> | undefined {
+    let pending: Promise<void>[] | undefined
+    let start = 0
+    // A poll returns records grouped by partition: hand each run over as one slice.
+    while (start < records.length) {
+      const first = records[start]!
+      let end = start + 1
+      while (end < records.length && records[end]!.partition === first.partition && records[end]!.topic === first.topic) end++
+      const run = start === 0 && end === records.length ? records : records.slice(start, end)
+      const task = this.#byInput.get(partitionKey(first.topic, first.partition))
+      if (task === undefined || task.state === 'closed') {
+        this.#logger.warn({ topic: first.topic, partition: first.partition }, 'Dropping records of a partition without a task')
+      } else {
+        const prepared = task.task.prepareRecords(first.topic, first.partition, run)
+        if (prepared !== undefined) (pending ??= []).push(prepared)
+        task.task.addRecords(first.topic, first.partition, run)
+      }
+      start = end
+    }
+    return pending === undefined ? undefined : Promise.all(pending).then(() => undefined)
+  }
+
+  /**
+   * Processes every running task until its buffer is drained — synchronously, as processing
+   * never awaits — with stream-time punctuation after each record and wall-clock punctuation
+   * after each task; then starts shipping the output. Returns the number of records processed.
+   */
+  process(now: number): number {
+    let processed = 0
+    for (const t of this.#tasks.values()) {
+      if (t.state !== 'running') continue
+      processed += t.task.processBatch(Number.MAX_SAFE_INTEGER)
+      t.task.maybePunctuateSystemTime(now)
+      t.collector.ship()
+    }
+    return processed
+  }
+
+  commitRequested(): boolean {
+    for (const t of this.#tasks.values()) if (t.state === 'running' && t.task.commitRequested) return true
+    return false
+  }
+
+  async commit(options: { readonly checkpoint?: boolean } = {}): Promise<number> {
+    const ctx = this.#commitContext(options.checkpoint ?? !this.#env.exactlyOnce)
+    return commitTasks(this.#tasks.values(), ctx)
+  }
+
+  /** Clean shutdown: commit, then close every task (checkpoints written, under exactly-once too). */
+  async closeClean(): Promise<void> {
+    await this.commit({ checkpoint: true })
+    for (const [id, t] of this.#tasks) await this.#remove(id, t, true)
+  }
+
+  /** After a failure or a migration: close every task without committing. */
+  async closeDirty(): Promise<void> {
+    for (const [id, t] of this.#tasks) await this.#remove(id, t, false)
+  }
+
+  async #remove(id: string, t: ActiveTask, clean: boolean): Promise<void> {
+    this.#tasks.delete(id)
+    for (const tp of t.inputs) {
+      const key = partitionKey(tp.topic, tp.partition)
+      if (this.#byInput.get(key) === t) this.#byInput.delete(key)
+    }
+    if (!clean) return t.closeDirty()
+    try {
+      await t.closeClean()
+    } catch (error) {
+      this.#logger.warn({ taskId: id, err: error }, 'Clean close failed; closing dirty')
+      await t.closeDirty()
+    }
+  }
+
+  /** Sources configured with `offsetReset: 'latest'` start at the end when nothing is committed. */
+  async #applyOffsetResets(taskIds: ReadonlyArray<string>): Promise<void> {
+    const latest: TopicPartition[] = []
+    for (const id of taskIds) {
+      const t = this.#tasks.get(id)
+      if (!t) continue
+      for (const tp of t.inputs) {
+        if (t.task.subtopology.sourceByTopic.get(tp.topic)?.spec.offsetReset === 'latest') latest.push(tp)
+      }
+    }
+    if (latest.length === 0) return
+    const committed = await this.#consumer.committed(latest)
+    const fresh = latest.filter((tp) => !committed.has(partitionKey(tp.topic, tp.partition)))
+    if (fresh.length === 0) return
+    const ends = await this.#env.admin.endOffsets(fresh)
+    for (const tp of fresh) {
+      const end = ends.get(partitionKey(tp.topic, tp.partition))
+      if (end !== undefined) this.#consumer.seek({ ...tp, offset: end })
+    }
+  }
+}
