@@ -154,3 +154,22 @@ test('an aggregation without any serdes named still stores and restores through 
     assert.deepEqual(driver.getKeyValueStore('lists').get({ customer: 'c' }), [1, 2])
   })
 })
+
+test('aggregations of one named grouping share its repartition topic; unnamed ones get one each', () => {
+  const b = new StreamsBuilder()
+  const named = b.stream('in', { key: str, value: num }).groupBy((_k, v) => String(v % 2), { name: 'parity' })
+  named.count({ storeName: 'count' })
+  named.reduce((a, v) => a + v, { storeName: 'sum' })
+  const unnamed = b.stream('in2', { key: str, value: num }).selectKey((_k, v) => String(v)).groupByKey()
+  unnamed.count({ storeName: 'c1' })
+  unnamed.count({ storeName: 'c2' })
+  const topology = b.build()
+  assert.deepEqual([...topology.internalTopics.keys()], ['parity-repartition', 'c1-repartition', 'c2-repartition'])
+  withDriver(topology, (driver) => {
+    const input = driver.createInputTopic('in', str, num)
+    for (const v of [1, 2, 3]) input.pipeInput('k', v)
+    assert.equal(driver.getKeyValueStore('count').get('1'), 2)
+    assert.equal(driver.getKeyValueStore('sum').get('1'), 4)
+    assert.equal(driver.getKeyValueStore('sum').get('0'), 2)
+  })
+})

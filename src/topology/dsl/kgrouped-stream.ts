@@ -32,6 +32,8 @@ const countAggregator = (_key: unknown, _value: unknown, count: number): number 
  */
 export class KGroupedStream<in out K, in out V> {
   readonly #g: GroupedStreamInternals
+  /** A named grouping's repartition source, shared by all its aggregations (as in Kafka). */
+  #namedRepartitionSource: string | undefined
 
   /** @internal Made by `groupBy` / `groupByKey`. */
   constructor(internals: GroupedStreamInternals) {
@@ -83,11 +85,19 @@ export class KGroupedStream<in out K, in out V> {
   ): KTable<K, VA> {
     const g = this.#g
     const b = g.builder
-    const source = g.repartitionRequired
-      ? b.repartition(g.name, g.repartitionName ?? storeName, b.internalSerde(g.keySerde), b.internalSerde(g.valueSerde), {
+    let source = g.name
+    if (g.repartitionRequired) {
+      if (this.#namedRepartitionSource !== undefined) {
+        // Kafka generates (and drops) the sink, filter and source names again; so do we, to keep numbering equal.
+        for (let n = 0; n < 3; n++) b.newProcessorName('')
+        source = this.#namedRepartitionSource
+      } else {
+        source = b.repartition(g.name, g.repartitionName ?? storeName, b.internalSerde(g.keySerde), b.internalSerde(g.valueSerde), {
           dropNullKeys: true,
         })
-      : g.name
+        if (g.repartitionName !== undefined) this.#namedRepartitionSource = source
+      }
+    }
     const flags = { sendOldValues: false }
     b.topology.addProcessor(name, supplier(flags), source)
     const keySerde = b.keySerde(options?.key, g.keySerde)

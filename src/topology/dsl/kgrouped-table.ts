@@ -31,6 +31,8 @@ const countSubtractor = (_key: unknown, _value: unknown, count: number): number 
  */
 export class KGroupedTable<in out K, in out V> {
   readonly #g: GroupedTableInternals
+  /** A named grouping's repartition source, shared by all its aggregations (as in Kafka). */
+  #namedRepartitionSource: string | undefined
 
   /** @internal Made by `KTable.groupBy`. */
   constructor(internals: GroupedTableInternals) {
@@ -76,13 +78,18 @@ export class KGroupedTable<in out K, in out V> {
     const b = g.builder
     const named = options?.name
     const sinkName = named !== undefined ? `${named}-sink` : b.newProcessorName(SINK_NAME)
-    const sourceName = named !== undefined ? `${named}-source` : b.newProcessorName(SOURCE_NAME)
+    let sourceName = named !== undefined ? `${named}-source` : b.newProcessorName(SOURCE_NAME)
     const name = b.nameOr(named, prefix)
-    const topic = (g.repartitionName ?? storeName) + REPARTITION_TOPIC_SUFFIX
-    const wire = { keySerde: b.internalSerde(g.keySerde), valueSerde: changeSerde(b.internalSerde(g.valueSerde)) }
-    b.topology.addInternalTopic({ name: topic, type: 'repartition', numPartitions: undefined, config: {} })
-    b.topology.addSink(sinkName, topic, wire, g.name)
-    b.topology.addSource(sourceName, topic, wire)
+    if (this.#namedRepartitionSource !== undefined) {
+      sourceName = this.#namedRepartitionSource
+    } else {
+      const topic = (g.repartitionName ?? storeName) + REPARTITION_TOPIC_SUFFIX
+      const wire = { keySerde: b.internalSerde(g.keySerde), valueSerde: changeSerde(b.internalSerde(g.valueSerde)) }
+      b.topology.addInternalTopic({ name: topic, type: 'repartition', numPartitions: undefined, config: {} })
+      b.topology.addSink(sinkName, topic, wire, g.name)
+      b.topology.addSource(sourceName, topic, wire)
+      if (g.repartitionName !== undefined) this.#namedRepartitionSource = sourceName
+    }
     const flags = { sendOldValues: false }
     b.topology.addProcessor(name, supplier(flags), sourceName)
     const keySerde = b.keySerde(options?.key, g.keySerde)
