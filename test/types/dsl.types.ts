@@ -168,3 +168,19 @@ const raw = defaults.stream('raw')
 expectType<Equal<typeof raw, KStream<unknown, unknown>>>()
 const typed = defaults.stream<string, string>('typed')
 expectType<Equal<typeof typed, KStream<string, string>>>()
+
+// An inline processor: the record is typed from the stream, the outputs from the context annotation.
+let inlineContext: ProcessorContext<string, boolean> | undefined
+const inline = payments.process(() => ({
+  init(context: ProcessorContext<string, boolean>) {
+    inlineContext = context
+  },
+  process(record) {
+    expectType<Equal<typeof record, Record<string, Payment>>>()
+    inlineContext?.forward(record.withValue(record.value.amount > 0))
+  },
+}))
+expectType<Equal<typeof inline, KStream<string, boolean>>>()
+// A processor that forwards nothing ends in a stream of never.
+const sinkOnly = payments.process(() => ({ process(_record: Record<string, Payment>) {} }))
+expectType<Equal<typeof sinkOnly, KStream<never, never>>>()
