@@ -8,6 +8,7 @@ import type {
   SourceNodeSpec,
   TopicNameExtractor,
 } from './nodes.ts'
+import { groupNodes } from './node-groups.ts'
 import type { Topology } from './topology.ts'
 
 export { parseTaskId, taskId } from './task-id.ts'
@@ -18,12 +19,9 @@ export type { ParsedTaskId, TaskId } from './task-id.ts'
  * unit a task runs, one task per input partition), resolved internal topic names and the internal
  * topics to create. It is pure: the same topology and application id always give the same result.
  *
- * Sub-topologies are Kafka Streams' node groups: nodes joined by parent edges, plus processors
- * joined through a shared state store (a stream-table join reads the table's store from another
- * source). A sink to a topic and a source reading it are not joined, so a repartition topic ends
- * one sub-topology and starts the next. Ids follow Kafka's numbering (first node in insertion
- * order, global stores included), so task ids — and the state directories named after them —
- * match a Java app built from the same topology.
+ * Sub-topologies are Kafka Streams' node groups (see node-groups.ts): a repartition topic ends one
+ * and starts the next. Ids follow Kafka's numbering, so task ids — and the state directories
+ * named after them — match a Java app built from the same topology.
  */
 
 export class TopologyError extends Error {
@@ -168,61 +166,7 @@ export function compile(topology: Topology, applicationId: string): CompiledTopo
   const resolveTopic = (name: string): string => (repartitionNames.has(name) ? `${applicationId}-${name}` : name)
 
   const nodes = topology.nodes
-  const index = new Map<string, number>()
-  nodes.forEach((n, i) => index.set(n.name, i))
-
-  // Union-find over node indexes: parent edges first, then shared stores (Kafka's nodeGrouper).
-  const parent = nodes.map((_, i) => i)
-  const find = (i: number): number => {
-    while (parent[i]! !== i) {
-      parent[i] = parent[parent[i]!]!
-      i = parent[i]!
-    }
-    return i
-  }
-  const unite = (a: number, b: number): void => {
-    const ra = find(a)
-    const rb = find(b)
-    if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb)
-  }
-  for (let i = 0; i < nodes.length; i++) {
-    const node = nodes[i]!
-    if (node.kind !== 'source') for (const p of node.parents) unite(i, index.get(p)!)
-  }
-  const edgeGroup = nodes.map((_, i) => find(i))
-  /** Stores whose processors sat in different edge groups, for the error message below. */
-  const joiningStores: string[] = []
-  const storesOf = new Map<string, string[]>()
-  for (const [storeName, spec] of topology.stores) {
-    const users = spec.processors.filter((p) => index.has(p))
-    for (const p of users) {
-      const list = storesOf.get(p)
-      if (list) list.push(storeName)
-      else storesOf.set(p, [storeName])
-    }
-    const first = users[0]
-    if (first === undefined) continue
-    if (new Set(users.map((p) => edgeGroup[index.get(p)!])).size > 1) joiningStores.push(storeName)
-    for (const p of users.slice(1)) unite(index.get(first)!, index.get(p)!)
-  }
-
-  // Number groups by their first node in insertion order; global stores take their turn too.
-  const globalsByPosition = [...topology.globalStores]
-  const groupId = new Map<number, number>()
-  const globalIds: number[] = []
-  let nextId = 0
-  let g = 0
-  const takeGlobalsBefore = (position: number): void => {
-    while (g < globalsByPosition.length && (globalsByPosition[g]!.position ?? Infinity) <= position) {
-      globalIds[g++] = nextId++
-    }
-  }
-  for (let i = 0; i < nodes.length; i++) {
-    takeGlobalsBefore(i)
-    const root = find(i)
-    if (!groupId.has(root)) groupId.set(root, nextId++)
-  }
-  while (g < globalsByPosition.length) globalIds[g++] = nextId++
+  const { idOfNode, idOfGlobal, storesOf, joiningStores } = groupNodes(topology)
 
   const childrenOf = new Map<string, string[]>()
   for (const node of nodes) {
@@ -255,7 +199,7 @@ export function compile(topology: Topology, applicationId: string): CompiledTopo
   const drafts = new Map<number, Draft>()
   for (let i = 0; i < nodes.length; i++) {
     const spec = nodes[i]!
-    const id = groupId.get(find(i))!
+    const id = idOfNode[i]!
     let draft = drafts.get(id)
     if (!draft) {
       draft = { id, nodes: [], sources: [], sinkTopics: new Set(), repartitionSinks: new Set(), stores: new Set() }
@@ -344,7 +288,7 @@ export function compile(topology: Topology, applicationId: string): CompiledTopo
     })
   }
 
-  const globalStores: CompiledGlobalStore[] = globalsByPosition.map((spec, i) => {
+  const globalStores: CompiledGlobalStore[] = topology.globalStores.map((spec, i) => {
     if (topicToSubtopology.has(spec.topic)) {
       throw new TopologyError(`Topic "${spec.topic}" feeds global store "${spec.builder.name}" and is also read by a source node`)
     }
@@ -352,7 +296,7 @@ export function compile(topology: Topology, applicationId: string): CompiledTopo
       throw new TopologyError(`State store "${spec.builder.name}" is added both as a global store and as a local store`)
     }
     return {
-      id: globalIds[i]!,
+      id: idOfGlobal[i]!,
       storeName: spec.builder.name,
       builder: spec.builder,
       sourceName: spec.sourceName,

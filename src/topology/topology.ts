@@ -2,6 +2,8 @@ import type { ProcessorSupplier } from '../processors/processor.ts'
 import type { Serde } from '../serdes/serde.ts'
 import type { StateStore, StoreBuilder } from '../state/store.ts'
 import { compile } from './compile.ts'
+import { describe } from './describe.ts'
+import { toMermaid } from './mermaid.ts'
 import type { CompiledTopology } from './compile.ts'
 import type {
   GlobalStoreSpec,
@@ -148,6 +150,16 @@ export class Topology {
   copartition(topics: ReadonlyArray<string>): this {
     this.copartitionGroups.push([...topics])
     return this
+  }
+
+  /** Kafka Streams' `TopologyDescription` text: sub-topologies, nodes, topics and stores. */
+  describe(): string {
+    return describe(this)
+  }
+
+  /** A Mermaid flowchart: a subgraph per sub-topology, topics and stores as their own shapes. */
+  toMermaid(): string {
+    return toMermaid(this)
   }
 
   /** Sub-topologies, resolved internal topic names and the internal topics to create (pure). */
