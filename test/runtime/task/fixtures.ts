@@ -12,7 +12,7 @@ import type {
  */
 export class MapStore<K, V> implements KeyValueStore<K, V> {
   readonly name: string
-  readonly persistent = false
+  readonly persistent: boolean = false
   readonly map = new Map<K, V>()
   readonly logging: boolean
   context: StateStoreContext | undefined
