@@ -1,0 +1,86 @@
+/**
+ * kstreams' public API, curated: what a user of Kafka Streams expects to find, and nothing
+ * internal. Optional parts live behind subpaths (`kstreams/testing`).
+ */
+
+// DSL
+export { StreamsBuilder } from './topology/dsl/streams-builder.ts'
+export type { StreamsBuilderOptions } from './topology/dsl/streams-builder.ts'
+export { KStream } from './topology/dsl/kstream.ts'
+export { KTable } from './topology/dsl/ktable.ts'
+export { GlobalKTable } from './topology/dsl/global-ktable.ts'
+export { KGroupedStream } from './topology/dsl/kgrouped-stream.ts'
+export { KGroupedTable } from './topology/dsl/kgrouped-table.ts'
+export { BranchedKStream } from './topology/dsl/branched-kstream.ts'
+export type { Branches } from './topology/dsl/branched-kstream.ts'
+export type {
+  BranchOptions,
+  ConsumedOptions,
+  GroupedOptions,
+  NamedOptions,
+  ProcessOptions,
+  ProducedOptions,
+  RepartitionOptions,
+  SerdeOptions,
+  SplitOptions,
+  StoreOptions,
+  StoreType,
+  TableOptions,
+} from './topology/dsl/options.ts'
+
+// Topology and Processor API
+export { Topology } from './topology/topology.ts'
+export type { SinkOptions, SourceOptions } from './topology/topology.ts'
+export type { StreamPartitioner, TimestampExtractor, TopicNameExtractor } from './topology/nodes.ts'
+export { Record } from './processors/record.ts'
+export type { Headers, RecordMetadata } from './processors/record.ts'
+export type {
+  Cancellable,
+  FixedKeyProcessor,
+  FixedKeyProcessorContext,
+  FixedKeyProcessorSupplier,
+  Processor,
+  ProcessorContext,
+  ProcessorSupplier,
+  PunctuationType,
+  Punctuator,
+} from './processors/processor.ts'
+
+// Serdes
+export { Serdes } from './serdes/serdes.ts'
+export { SerializationError } from './serdes/serde.ts'
+export type { Serde, SerdeType } from './serdes/serde.ts'
+export type { JsonSerdeOptions } from './serdes/json.ts'
+export type { StandardSchemaV1 } from './serdes/standard-schema.ts'
+export type { AvroSerde, AvroSerdeOptions } from './serdes/avro.ts'
+export type { SchemaRegistryClient, SchemaRegistryConfig, SchemaRegistryOption } from './serdes/schema-registry.ts'
+
+// State stores
+export { Stores } from './state/stores.ts'
+export type {
+  KeyValue,
+  KeyValueIterator,
+  KeyValueStore,
+  ReadOnlyKeyValueStore,
+  StateStore,
+  StoreBuilder,
+  TimestampedKeyValueStore,
+  ValueAndTimestamp,
+} from './state/store.ts'
+
+// Runtime
+export { KafkaStreams } from './runtime/kafka-streams.ts'
+export type { KafkaStreamsEvents } from './runtime/kafka-streams.ts'
+export type { ProcessingGuarantee, StreamsConfig, UncaughtExceptionResponse } from './runtime/streams-config.ts'
+export { DeserializationError, ProcessingError, StreamsError } from './runtime/task/errors.ts'
+export type { ErrorHandler, ErrorHandlerContext, ErrorHandlerResponse, ErrorPolicy } from './runtime/task/task-config.ts'
+
+// Clients: the embedded broker (examples, tests) and Kafka through kafkajs
+export { createEmbeddedKafka, EmbeddedKafka } from './client/embedded/embedded-kafka.ts'
+export type { EmbeddedKafkaOptions } from './client/embedded/embedded-kafka.ts'
+export { createKafkaJsClient } from './client/kafkajs/kafkajs-client.ts'
+export type { KafkaJsClientConfig } from './client/kafkajs/kafkajs-client.ts'
+export type { KafkaClient } from './client/port.ts'
+
+// Logging
+export type { Logger } from './instrumentation/logger.ts'
