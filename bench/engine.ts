@@ -1,0 +1,149 @@
+/**
+ * Engine benchmark (issue: core engine, item 11): records/s through the embedded engine — the same
+ * task, partition-group, commit and record-collector code the Kafka path uses — for
+ *   (a) filter + mapValues (stateless),
+ *   (b) groupByKey().count() with an in-memory store, and with a RocksDB store.
+ * A baseline runs in the same process on the same records: a plain loop that deserializes,
+ * applies the same functions and serializes, i.e. the work with no engine around it. The ratio
+ * engine/baseline is the engine's overhead; absolute figures depend on the machine.
+ *
+ *   node bench/engine.ts [--records 1000000] [--partitions 1] [--keys 10000]
+ */
+import { parseArgs } from 'node:util'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createEmbeddedKafka, KafkaStreams, Serdes, StreamsBuilder, type EmbeddedKafka } from '../src/index.ts'
+import { silentLogger } from '../src/instrumentation/logger.ts'
+
+const { values: args } = parseArgs({
+  options: {
+    records: { type: 'string', default: '1000000' },
+    partitions: { type: 'string', default: '1' },
+    keys: { type: 'string', default: '10000' },
+    only: { type: 'string' },
+  },
+})
+const N = Number(args.records)
+const PARTITIONS = Number(args.partitions)
+const KEYS = Number(args.keys)
+
+interface Result {
+  readonly name: string
+  readonly records: number
+  readonly seconds: number
+  readonly cpuSeconds: number
+  readonly outputs: number
+}
+
+function preload(kafka: EmbeddedKafka, topic: string): void {
+  kafka.createTopic(topic, PARTITIONS)
+  const keySerde = Serdes.string()
+  const valueSerde = Serdes.long()
+  const logs = kafka.partitionsForProduce(topic)!
+  const keys: Buffer[] = []
+  for (let k = 0; k < KEYS; k++) keys.push(keySerde.serialize(topic, `key-${k}`))
+  for (let i = 0; i < N; i++) {
+    const key = keys[i % KEYS]!
+    const partition = PARTITIONS === 1 ? 0 : kafka.partitionFor(key, PARTITIONS)
+    logs[partition]!.append(key, valueSerde.serialize(topic, i), 1_700_000_000_000 + i, undefined, 0)
+  }
+}
+
+function outputCount(kafka: EmbeddedKafka, topic: string): number {
+  if (!kafka.hasTopic(topic)) return 0
+  let total = 0
+  for (const log of kafka.partitionsForProduce(topic)!) total += log.highWatermark
+  return total
+}
+
+async function runEngine(name: string, build: (b: StreamsBuilder) => void, expectedOutputs: number): Promise<Result> {
+  const kafka = createEmbeddedKafka()
+  preload(kafka, 'input')
+  const builder = new StreamsBuilder()
+  build(builder)
+  const stateDir = mkdtempSync(join(tmpdir(), 'kstreams-bench-'))
+  const streams = new KafkaStreams(builder.build(), {
+    applicationId: `bench-${name.replace(/[^a-z0-9]+/gi, '-')}`,
+    client: kafka,
+    stateDir,
+    logger: silentLogger,
+    commitIntervalMs: 1000,
+  })
+  const cpu0 = process.cpuUsage()
+  const t0 = performance.now()
+  await streams.start()
+  while (outputCount(kafka, 'output') < expectedOutputs) await new Promise((r) => setTimeout(r, 5))
+  const seconds = (performance.now() - t0) / 1000
+  const cpu = process.cpuUsage(cpu0)
+  const outputs = outputCount(kafka, 'output')
+  await streams.close({ timeoutMs: 10_000 })
+  rmSync(stateDir, { recursive: true, force: true })
+  return { name, records: N, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, outputs }
+}
+
+/** The same work as (a) with no engine: deserialize, filter, map, serialize. */
+function baselineStateless(): Result {
+  const kafka = createEmbeddedKafka()
+  preload(kafka, 'input')
+  const k = Serdes.string()
+  const v = Serdes.long()
+  const s = Serdes.string()
+  const out: Buffer[] = []
+  const cpu0 = process.cpuUsage()
+  const t0 = performance.now()
+  for (const log of kafka.partitionsForProduce('input')!) {
+    for (const r of log.read(0, N, log.highWatermark, false).records) {
+      const key = k.deserialize('input', r.key!)
+      const value = v.deserialize('input', r.value!)
+      if (value % 2 === 0) {
+        k.serialize('output', key)
+        out.push(s.serialize('output', `v${value * 2}`))
+      }
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000
+  const cpu = process.cpuUsage(cpu0)
+  return { name: 'baseline: raw loop (a)', records: N, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, outputs: out.length }
+}
+
+function print(results: Result[]): void {
+  const base = results.find((r) => r.name.startsWith('baseline'))
+  console.log(`\nrecords=${N} partitions=${PARTITIONS} keys=${KEYS} node=${process.version}`)
+  console.log('| workload | records/s | CPU s per 1M records | wall s | outputs | vs raw loop |')
+  console.log('|---|---:|---:|---:|---:|---:|')
+  for (const r of results) {
+    const rate = r.records / r.seconds
+    const ratio = base ? (rate / (base.records / base.seconds)).toFixed(2) : '-'
+    console.log(
+      `| ${r.name} | ${Math.round(rate).toLocaleString('en-US')} | ${((r.cpuSeconds / r.records) * 1e6).toFixed(2)} | ${r.seconds.toFixed(2)} | ${r.outputs} | ${ratio} |`,
+    )
+  }
+}
+
+const only = args.only
+const results: Result[] = []
+if (!only || only === 'a') {
+  results.push(baselineStateless())
+  results.push(
+    await runEngine('(a) filter + mapValues', (b) => {
+      b.stream('input', { key: Serdes.string(), value: Serdes.long() })
+        .filter((_k, v) => v % 2 === 0)
+        .mapValues((v) => `v${v * 2}`)
+        .to('output', { key: Serdes.string(), value: Serdes.string() })
+    }, N / 2),
+  )
+}
+for (const storeType of ['memory', 'rocksdb'] as const) {
+  if (only && only !== storeType) continue
+  results.push(
+    await runEngine(`(b) groupByKey().count() ${storeType}`, (b) => {
+      b.stream('input', { key: Serdes.string(), value: Serdes.long() })
+        .groupByKey()
+        .count({ storeName: 'counts', storeType })
+        .toStream()
+        .to('output', { key: Serdes.string(), value: Serdes.long() })
+    }, N),
+  )
+}
+print(results)
