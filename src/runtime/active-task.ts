@@ -157,7 +157,9 @@ export class ActiveTask {
       const written = this.collector.lastWrittenOffset(c.topic, c.partition)
       const known = this.#storeOffsets.get(key)
       const offset = written === undefined ? known : known === undefined ? written : Math.max(known, written)
-      if (offset !== undefined) out.set(key, offset)
+      // An empty store is checkpointed too (as "-1, nothing applied"), so that under exactly-once a
+      // clean close is told apart from a crash (Kafka writes OFFSET_UNKNOWN for the same reason).
+      out.set(key, offset ?? -1)
     }
     return out
   }

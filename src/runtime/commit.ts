@@ -18,7 +18,7 @@ export interface CommitContext {
   /** Write checkpoints at step 4; under exactly-once only a clean close does. */
   readonly checkpoint: boolean
   /** Called after each numbered step; returning true abandons the commit (a simulated crash in tests). */
-  readonly afterStep?: (step: 1 | 2 | 3) => boolean | void
+  readonly afterStep?: (step: 1 | 2 | 3, taskIds: ReadonlyArray<string>) => boolean | void
 }
 
 /**
@@ -38,15 +38,16 @@ export async function commitTasks(tasks: Iterable<ActiveTask>, ctx: CommitContex
   const committing: ActiveTask[] = []
   for (const t of tasks) if ((t.state === 'running' || t.state === 'suspended') && t.task.commitNeeded) committing.push(t)
   if (committing.length === 0) return 0
+  const ids = committing.map((t) => t.id)
   try {
     // 1. Flush the stores.
     const offsets = new Map<ActiveTask, TopicPartitionOffset[]>()
     for (const t of committing) offsets.set(t, t.task.prepareCommit())
-    if (ctx.afterStep?.(1) === true) return 0
+    if (ctx.afterStep?.(1, ids) === true) return 0
 
     // 2. Flush the producer.
     await Promise.all(committing.map((t) => t.collector.flush()))
-    if (ctx.afterStep?.(2) === true) return 0
+    if (ctx.afterStep?.(2, ids) === true) return 0
 
     // 3. Commit the consumed offsets.
     if (ctx.exactlyOnce) {
@@ -55,7 +56,7 @@ export async function commitTasks(tasks: Iterable<ActiveTask>, ctx: CommitContex
       const all = committing.flatMap((t) => offsets.get(t)!)
       if (all.length > 0) await ctx.consumer.commit(all)
     }
-    if (ctx.afterStep?.(3) === true) return 0
+    if (ctx.afterStep?.(3, ids) === true) return 0
 
     // 4. Write the checkpoints.
     for (const t of committing) {

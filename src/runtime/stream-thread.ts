@@ -17,7 +17,7 @@ export interface StreamThreadListener {
 
 /** Test hooks: simulate a crash at a chosen point of the commit. */
 export interface StreamThreadHooks {
-  readonly afterCommitStep?: (step: 1 | 2 | 3) => boolean | void
+  readonly afterCommitStep?: (step: 1 | 2 | 3, taskIds: ReadonlyArray<string>) => boolean | void
 }
 
 /** Longest one restore step runs before the thread polls again (stays in its group). */
@@ -81,8 +81,8 @@ export class StreamThread {
         groupId: config.applicationId,
         consumer: this.consumer,
         checkpoint,
-        afterStep: (step) => {
-          if (hooks?.afterCommitStep?.(step) === true) this.crash()
+        afterStep: (step, taskIds) => {
+          if (hooks?.afterCommitStep?.(step, taskIds) === true) this.crash()
           return this.#crashed
         },
       }),

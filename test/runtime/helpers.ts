@@ -118,6 +118,13 @@ export async function waitFor(condition: () => boolean, timeoutMs = 5000, what =
   }
 }
 
+/** Closes the apps when the test ends, passed or failed, so a failure cannot leave a poll loop running. */
+export function closeAfter(t: { after(fn: () => Promise<void>): void }, ...apps: KafkaStreams[]): void {
+  t.after(async () => {
+    await Promise.all(apps.map((a) => a.close({ timeoutMs: 2000 })))
+  })
+}
+
 export function sortedEntries(map: ReadonlyMap<string, number>): [string, number][] {
   return [...map].sort(([a], [b]) => (a < b ? -1 : 1))
 }

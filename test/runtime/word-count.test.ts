@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createEmbeddedKafka } from '../../src/client/embedded/embedded-kafka.ts'
 import type { StreamsState } from '../../src/runtime/streams-state.ts'
-import { INPUT, app, expectedCounts, latestCounts, produceLines, sortedEntries, tempStateDir, waitFor } from './helpers.ts'
+import { INPUT, app, closeAfter, expectedCounts, latestCounts, produceLines, sortedEntries, tempStateDir, waitFor } from './helpers.ts'
 
 const LINES = [
   'the quick brown fox',
@@ -12,11 +12,12 @@ const LINES = [
   'a quick dog and a quick fox',
 ]
 
-test('word count on the embedded broker gives the right counts', async () => {
+test('word count on the embedded broker gives the right counts', async (t) => {
   using state = tempStateDir()
   const kafka = createEmbeddedKafka()
   kafka.createTopic(INPUT, 3)
   const streams = app(kafka, state.dir)
+  closeAfter(t, streams)
   const states: [StreamsState, StreamsState][] = []
   streams.on('stateChange', (next, previous) => states.push([next, previous]))
   await streams.start()
