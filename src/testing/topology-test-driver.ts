@@ -69,6 +69,8 @@ export class TopologyTestDriver implements InputSink, OutputSource {
       collector: this.#collector,
       stateDir: this.#stateDir,
       time: { now: () => this.#wallClock },
+      // Tests read stores after a failure, so a failed record's writes are always taken back.
+      undoPartialWrites: true,
       ...(!deferred && { storeBuilderOverride: inMemorySubstitute }),
       ...(options.logger && { logger: options.logger }),
       ...(options.deserializationExceptionHandler && { deserializationExceptionHandler: options.deserializationExceptionHandler }),

@@ -45,7 +45,7 @@ export class GlobalStateTask implements StateStoreContext {
     for (const spec of globals) {
       const store = this.#config.storeBuilderOverride(spec.builder).build()
       this.stores.set(spec.storeName, store)
-      views.set(spec.storeName, undoable(store, this.#undo))
+      views.set(spec.storeName, this.#config.undoPartialWrites ? undoable(store, this.#undo) : store)
       this.#sources.set(spec.topic, {
         spec,
         processor: spec.supplier(),

@@ -33,8 +33,9 @@ const suppliedProcessors = new WeakSet<object>()
  * `close(clean)`. `initialize()` does the synchronous steps at once, for the test driver.
  *
  * A record whose processing fails under `fail` leaves the task `failed`: it can no longer commit
- * and must be closed dirty, so nothing of that record is committed. Its store writes were already
- * taken back by the undo log (see undo-log.ts), for `continue` and `fail` alike.
+ * and must be closed dirty, so nothing of that record is committed or flushed. With
+ * `undoPartialWrites` (on whenever the handler may `continue`, and in the test driver) its store
+ * writes are also taken back at once by the undo log (see undo-log.ts).
  */
 export class StreamTask implements ContextHost, HeadFailureHandler, PunctuationRunner {
   readonly id: string
@@ -112,7 +113,7 @@ export class StreamTask implements ContextHost, HeadFailureHandler, PunctuationR
         throw new StreamsError(`Store builder "${compiled.name}" built a store named "${store.name}"`)
       }
       this.stateManager.addStore(store)
-      this.#processorStores.set(store.name, undoable(store, this.#undo))
+      this.#processorStores.set(store.name, cfg.undoPartialWrites ? undoable(store, this.#undo) : store)
     }
   }
 

@@ -61,6 +61,12 @@ export interface TaskConfig {
   readonly defaultValueSerde?: Serde<any>
   /** Global stores, by name, readable from every processor (built once per instance). */
   readonly globalStores?: ReadonlyMap<string, StateStore>
+  /**
+   * Take back a failed record's store writes (see undo-log.ts). Default: on when the processing
+   * handler may answer `continue`, off under plain `fail`, where the failed task is closed dirty
+   * and its unflushed writes are dropped anyway — so the default costs nothing in that case.
+   */
+  readonly undoPartialWrites?: boolean
   /** Replaces store builders before building (the test driver swaps RocksDB for memory). */
   readonly storeBuilderOverride?: (builder: StoreBuilder) => StoreBuilder
 }
@@ -77,6 +83,7 @@ export interface ResolvedTaskConfig {
   readonly defaultValueSerde: Serde<any> | undefined
   readonly globalStores: ReadonlyMap<string, StateStore>
   readonly storeBuilderOverride: (builder: StoreBuilder) => StoreBuilder
+  readonly undoPartialWrites: boolean
 }
 
 function toHandler(policy: ErrorPolicy | undefined): ErrorHandler {
@@ -99,5 +106,6 @@ export function resolveTaskConfig(config: TaskConfig): ResolvedTaskConfig {
     defaultValueSerde: config.defaultValueSerde,
     globalStores: config.globalStores ?? new Map(),
     storeBuilderOverride: config.storeBuilderOverride ?? ((builder) => builder),
+    undoPartialWrites: config.undoPartialWrites ?? (config.processingExceptionHandler !== undefined && config.processingExceptionHandler !== 'fail'),
   }
 }

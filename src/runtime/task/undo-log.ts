@@ -10,7 +10,9 @@ import { StreamsError } from './errors.ts'
  * and, if the record fails, writes the previous values back in reverse order — through the whole
  * store stack, so the changelog also receives the compensating records and a restore gives the
  * same state. On success the log is simply cleared: the cost is one `get` per write and nothing
- * for stateless processing.
+ * for stateless processing. The task turns it on when a record may be skipped (`continue`) or
+ * its stores inspected after a failure (the test driver); under plain `fail` the failed task is
+ * closed dirty instead, which drops its unflushed writes without the extra reads.
  *
  * Records already forwarded to sinks before the failure are not taken back (as in Kafka Streams
  * under at-least-once); under exactly-once the failed task's transaction is aborted instead.

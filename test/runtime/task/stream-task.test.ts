@@ -251,7 +251,8 @@ for (const policy of ['continue', 'fail'] as const) {
   test(`a failed record leaves none of its store writes behind (${policy})`, () => {
     const builder = mapStoreBuilder('kv')
     const topology = new Topology().addSource('s', 'in', str).addProcessor('w', halfWriter, 's').addStateStore(builder, 'w')
-    const { task, collector } = startTask(topology, { processingExceptionHandler: policy })
+    // `continue` turns the undo log on by itself; under `fail` it is asked for (the test driver does)
+    const { task, collector } = startTask(topology, { processingExceptionHandler: policy, ...(policy === 'fail' && { undoPartialWrites: true }) })
     const store = builder.built[0]!
     store.map.set('doomed', 99)
     task.addRecords('in', 0, [consumerRecord('in', 0, 'a', 'ok', 1), consumerRecord('in', 1, 'b', 'fail', 2)])
@@ -271,6 +272,18 @@ for (const policy of ['continue', 'fail'] as const) {
     ])
   })
 }
+
+test('under plain fail (the runtime default) a failed task is not flushed: it can only be closed dirty', () => {
+  const builder = mapStoreBuilder('kv')
+  const topology = new Topology().addSource('s', 'in', str).addProcessor('w', halfWriter, 's').addStateStore(builder, 'w')
+  const { task } = startTask(topology)
+  task.addRecords('in', 0, [consumerRecord('in', 0, 'b', 'fail', 2)])
+  assert.throws(() => task.process(), ProcessingError)
+  assert.throws(() => task.prepareCommit(), /must be closed dirty/)
+  task.close(true) // asked for a clean close, a failed task still skips the flush
+  assert.equal(builder.built[0]!.flushes, 0)
+  assert.equal(builder.built[0]!.isOpen(), false)
+})
 
 test('forwarded records keep the input timestamp unless the processor sets one; null bytes stay null', () => {
   const topology = new Topology()
