@@ -6,8 +6,9 @@ import { Record, type RecordMetadata } from '../../processors/record.ts'
 import type { Serde } from '../../serdes/serde.ts'
 import type { ChangelogRecord, RestoreCallback, StateStore, StateStoreContext } from '../../state/store.ts'
 import type { CompiledGlobalStore } from '../../topology/compile.ts'
-import { DeserializationError, ProcessingError, StreamsError } from './errors.ts'
-import { resolveTaskConfig, type ErrorHandler, type ResolvedTaskConfig, type TaskConfig } from './task-config.ts'
+import { ErrorHandling } from './error-handling.ts'
+import { StreamsError } from './errors.ts'
+import { resolveTaskConfig, type ResolvedTaskConfig, type TaskConfig } from './task-config.ts'
 import { UndoLog, undoable } from './undo-log.ts'
 
 export const GLOBAL_TASK_ID = 'global'
@@ -35,10 +36,12 @@ export class GlobalStateTask implements StateStoreContext {
   readonly #sources = new Map<string, GlobalSource>()
   readonly #restores = new Map<string, RestoreCallback>()
   readonly #undo = new UndoLog()
+  readonly #errors: ErrorHandling
   readonly #context: GlobalProcessorContext
 
   constructor(globals: ReadonlyArray<CompiledGlobalStore>, config: TaskConfig) {
     this.#config = resolveTaskConfig(config)
+    this.#errors = new ErrorHandling(this.#config)
     this.applicationId = config.applicationId
     this.taskStateDir = join(config.stateDir, config.applicationId, GLOBAL_TASK_ID)
     const views = new Map<string, StateStore>()
@@ -96,8 +99,8 @@ export class GlobalStateTask implements StateStoreContext {
       key = raw.key === null ? null : source.keySerde === undefined ? raw.key : source.keySerde.deserialize(raw.topic, raw.key)
       value = raw.value === null ? null : source.valueSerde === undefined ? raw.value : source.valueSerde.deserialize(raw.topic, raw.value)
     } catch (error) {
-      if (this.#answer(this.#config.deserializationExceptionHandler, origin, raw, error) === 'continue') return
-      throw new DeserializationError(origin, error)
+      this.#errors.deserializationFailed(origin, raw, error)
+      return
     }
     const ctx = this.#context
     ctx.metadata = { topic: raw.topic, partition: raw.partition, offset: raw.offset }
@@ -106,10 +109,7 @@ export class GlobalStateTask implements StateStoreContext {
       source.processor.process(new Record(key, value, raw.timestamp, raw.headers))
     } catch (error) {
       this.#undo.rollback()
-      const processingOrigin = { ...origin, node: source.spec.processorName }
-      if (this.#answer(this.#config.processingExceptionHandler, processingOrigin, raw, error) !== 'continue') {
-        throw new ProcessingError(processingOrigin, error)
-      }
+      this.#errors.processingFailed({ ...origin, node: source.spec.processorName }, raw, error)
     }
     this.#undo.clear()
   }
@@ -142,17 +142,6 @@ export class GlobalStateTask implements StateStoreContext {
 
   currentTimestamp(): number {
     return this.#context.timestamp
-  }
-
-  #answer(handler: ErrorHandler, origin: { taskId: string; node: string; topic: string; partition: number; offset: number }, raw: ConsumerRecord, error: unknown): 'continue' | 'fail' {
-    let response: 'continue' | 'fail' = 'fail'
-    try {
-      response = handler({ ...origin, rawKey: raw.key, rawValue: raw.value, headers: raw.headers, timestamp: raw.timestamp }, error)
-    } catch {
-      response = 'fail'
-    }
-    if (response === 'continue') this.#config.logger.warn({ ...origin, err: error }, 'Skipping a global record that failed')
-    return response
   }
 
   #ensureStateDir(): void {

@@ -6,7 +6,8 @@ import { Record } from '../../processors/record.ts'
 import type { StateStore } from '../../state/store.ts'
 import type { Subtopology } from '../../topology/compile.ts'
 import { taskId as formatTaskId } from '../../topology/task-id.ts'
-import { DeserializationError, ProcessingError, StreamsError } from './errors.ts'
+import { errorMessage, ErrorHandling } from './error-handling.ts'
+import { ProcessingError, StreamsError } from './errors.ts'
 import { PartitionGroup } from './partition-group.ts'
 import { ProcessorContextImpl, type ContextHost } from './processor-context.ts'
 import { ProcessorNode, SOURCE_PROCESSOR } from './processor-node.ts'
@@ -15,7 +16,7 @@ import { RecordQueue, type HeadFailureHandler } from './record-queue.ts'
 import { SinkProcessor } from './sink-node.ts'
 import { SourceNode } from './source-node.ts'
 import { ProcessorStateManager } from './state-manager.ts'
-import { resolveTaskConfig, type ErrorHandlerContext, type ResolvedTaskConfig, type TaskConfig } from './task-config.ts'
+import { resolveTaskConfig, type ResolvedTaskConfig, type TaskConfig } from './task-config.ts'
 import { UndoLog, undoable } from './undo-log.ts'
 
 export type TaskState = 'created' | 'restoring' | 'running' | 'failed' | 'closed'
@@ -54,6 +55,7 @@ export class StreamTask implements ContextHost, HeadFailureHandler, PunctuationR
   readonly #streamTimePunctuation = new PunctuationQueue()
   readonly #wallClockPunctuation = new PunctuationQueue()
   readonly #undo = new UndoLog()
+  readonly #errors: ErrorHandling
   readonly #processorStores = new Map<string, StateStore>()
   #state: TaskState = 'created'
   #processorsInitialized = false
@@ -61,6 +63,7 @@ export class StreamTask implements ContextHost, HeadFailureHandler, PunctuationR
   constructor(subtopology: Subtopology, partition: number, config: TaskConfig) {
     this.#config = resolveTaskConfig(config)
     const cfg = this.#config
+    this.#errors = new ErrorHandling(cfg)
     this.id = formatTaskId(subtopology.id, partition)
     this.subtopology = subtopology
     this.partition = partition
@@ -325,58 +328,26 @@ export class StreamTask implements ContextHost, HeadFailureHandler, PunctuationR
   // HeadFailureHandler
   onDeserializationError(queue: RecordQueue, raw: ConsumerRecord, error: unknown): void {
     const origin = { taskId: this.id, node: queue.source.name, topic: raw.topic, partition: raw.partition, offset: raw.offset }
-    const response = this.#ask(this.#config.deserializationExceptionHandler, origin, raw, error)
-    if (response === 'continue') {
-      this.#config.logger.warn({ ...origin, err: error }, `Skipping a record that does not deserialize: ${errorMessage(error)}`)
-      return
+    try {
+      this.#errors.deserializationFailed(origin, raw, error)
+    } catch (failure) {
+      this.#state = 'failed'
+      throw failure
     }
-    this.#state = 'failed'
-    throw new DeserializationError(origin, error)
   }
 
   onInvalidTimestamp(queue: RecordQueue, raw: ConsumerRecord, timestamp: unknown): void {
-    this.#config.logger.warn(
-      { taskId: this.id, node: queue.source.name, topic: raw.topic, partition: raw.partition, offset: raw.offset, timestamp },
-      `Skipping a record with invalid timestamp ${String(timestamp)}`,
-    )
+    this.#errors.invalidTimestamp({ taskId: this.id, node: queue.source.name, topic: raw.topic, partition: raw.partition, offset: raw.offset }, timestamp)
   }
 
   #onProcessingError(error: unknown, raw: ConsumerRecord | undefined): void {
-    const node = this.context.currentNode.name
-    const origin = { taskId: this.id, node, topic: raw?.topic, partition: raw?.partition, offset: raw?.offset }
+    const origin = { taskId: this.id, node: this.context.currentNode.name, topic: raw?.topic, partition: raw?.partition, offset: raw?.offset }
     try {
       this.#undo.rollback()
-    } catch (undoError) {
+      this.#errors.processingFailed(origin, raw, error)
+    } catch (failure) {
       this.#state = 'failed'
-      throw new ProcessingError(origin, undoError)
-    }
-    const response = this.#ask(this.#config.processingExceptionHandler, origin, raw, error)
-    if (response === 'continue') {
-      this.#config.logger.warn({ ...origin, err: error }, `Skipping a record whose processing failed: ${errorMessage(error)}`)
-      return
-    }
-    this.#state = 'failed'
-    throw new ProcessingError(origin, error)
-  }
-
-  #ask(
-    handler: ResolvedTaskConfig['processingExceptionHandler'],
-    origin: { taskId: string; node: string; topic: string | undefined; partition: number | undefined; offset: number | undefined },
-    raw: ConsumerRecord | undefined,
-    error: unknown,
-  ): 'continue' | 'fail' {
-    const context: ErrorHandlerContext = {
-      ...origin,
-      rawKey: raw?.key,
-      rawValue: raw?.value,
-      headers: raw?.headers,
-      timestamp: raw?.timestamp,
-    }
-    try {
-      return handler(context, error) === 'continue' ? 'continue' : 'fail'
-    } catch (handlerError) {
-      this.#config.logger.warn({ ...origin, err: handlerError }, 'The error handler itself threw; failing the task')
-      return 'fail'
+      throw failure instanceof ProcessingError ? failure : new ProcessingError(origin, failure)
     }
   }
 
@@ -402,6 +373,3 @@ function supply(name: string, supplier: () => Processor<any, any, any, any>): Pr
   return processor
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
