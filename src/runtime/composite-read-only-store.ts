@@ -11,38 +11,48 @@ import { IllegalStateError } from './errors.ts'
 export class CompositeReadOnlyKeyValueStore<K, V> implements ReadOnlyKeyValueStore<K, V> {
   readonly #name: string
   readonly #stores: () => ReadonlyArray<StateStore>
+  readonly #unwrap: boolean
 
-  constructor(name: string, stores: () => ReadonlyArray<StateStore>) {
+  /**
+   * `unwrapTimestamps`: the stores hold `ValueAndTimestamp`s (DSL tables) and the view shows
+   * plain values, as Kafka's `QueryableStoreTypes.keyValueStore()` facade does.
+   */
+  constructor(name: string, stores: () => ReadonlyArray<StateStore>, options: { readonly unwrapTimestamps?: boolean } = {}) {
     this.#name = name
     this.#stores = stores
+    this.#unwrap = options.unwrapTimestamps === true
   }
 
   get(key: K): V | undefined {
     for (const s of this.#kv()) {
       const value = s.get(key)
-      if (value !== undefined) return value
+      if (value !== undefined) return this.#unwrap ? (value as { value: V }).value : value
     }
     return undefined
   }
 
   range(from: K | undefined, to: K | undefined): KeyValueIterator<K, V> {
-    return chain(this.#kv().map((s) => () => s.range(from, to)))
+    return this.#chain((s) => s.range(from, to))
   }
 
   reverseRange(from: K | undefined, to: K | undefined): KeyValueIterator<K, V> {
-    return chain(this.#kv().map((s) => () => s.reverseRange(from, to)))
+    return this.#chain((s) => s.reverseRange(from, to))
   }
 
   all(): KeyValueIterator<K, V> {
-    return chain(this.#kv().map((s) => () => s.all()))
+    return this.#chain((s) => s.all())
   }
 
   reverseAll(): KeyValueIterator<K, V> {
-    return chain(this.#kv().map((s) => () => s.reverseAll()))
+    return this.#chain((s) => s.reverseAll())
   }
 
   prefixScan<P>(prefix: P, prefixSerializer: { serialize(topic: string, value: P): Buffer }): KeyValueIterator<K, V> {
-    return chain(this.#kv().map((s) => () => s.prefixScan(prefix, prefixSerializer)))
+    return this.#chain((s) => s.prefixScan(prefix, prefixSerializer))
+  }
+
+  #chain(open: (store: ReadOnlyKeyValueStore<K, V>) => KeyValueIterator<K, V>): KeyValueIterator<K, V> {
+    return chain(this.#kv().map((s) => () => open(s)), this.#unwrap)
   }
 
   approximateNumEntries(): number {
@@ -61,7 +71,7 @@ export class CompositeReadOnlyKeyValueStore<K, V> implements ReadOnlyKeyValueSto
 }
 
 /** Iterates the given iterators one after the other, opening each only when reached. */
-function chain<K, V>(factories: ReadonlyArray<() => KeyValueIterator<K, V>>): KeyValueIterator<K, V> {
+function chain<K, V>(factories: ReadonlyArray<() => KeyValueIterator<K, V>>, unwrap: boolean): KeyValueIterator<K, V> {
   let index = 0
   let current: KeyValueIterator<K, V> | undefined
   const close = (): void => {
@@ -77,7 +87,10 @@ function chain<K, V>(factories: ReadonlyArray<() => KeyValueIterator<K, V>>): Ke
           current = factories[index++]!()
         }
         const result = current.next()
-        if (result.done !== true) return result
+        if (result.done !== true) {
+          if (!unwrap) return result
+          return { done: false, value: { key: result.value.key, value: (result.value.value as { value: V }).value } }
+        }
         current.close()
         current = undefined
       }

@@ -3,7 +3,8 @@ import { createEmbeddedKafka } from '../client/embedded/embedded-kafka.ts'
 import type { Admin, KafkaClient } from '../client/port.ts'
 import type { Logger } from '../instrumentation/logger.ts'
 import { defaultLogger } from '../instrumentation/pino-logger.ts'
-import type { ReadOnlyKeyValueStore, StateStore } from '../state/store.ts'
+import { KeyValueStoreBuilder } from '../state/key-value-store-builder.ts'
+import type { ReadOnlyKeyValueStore, StateStore, StoreBuilder, ValueAndTimestamp } from '../state/store.ts'
 import { compile, type CompiledTopology } from '../topology/compile.ts'
 import type { Topology } from '../topology/topology.ts'
 import { CompositeReadOnlyKeyValueStore } from './composite-read-only-store.ts'
@@ -125,12 +126,24 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
     }
   }
 
-  /** A read-only view of a local store across this instance's running tasks (interactive queries). */
+  /**
+   * A read-only view of a local store across this instance's running tasks (interactive
+   * queries). A DSL table's store holds values with timestamps; this view shows plain values,
+   * as Kafka's `QueryableStoreTypes.keyValueStore()` does — `timestampedStore` shows both.
+   */
   store<K = unknown, V = unknown>(name: string): ReadOnlyKeyValueStore<K, V> {
-    if (!this.#topology.subtopologies.some((s) => s.stores.some((st) => st.name === name)) && !this.#global?.store(name)) {
-      throw new IllegalStateError(`No state store named "${name}" in this topology`)
-    }
-    return new CompositeReadOnlyKeyValueStore<K, V>(name, () => {
+    return this.#queryable<K, V>(name, this.#isTimestamped(name))
+  }
+
+  /** The view of a timestamped store with its `ValueAndTimestamp`s. */
+  timestampedStore<K = unknown, V = unknown>(name: string): ReadOnlyKeyValueStore<K, ValueAndTimestamp<V>> {
+    if (!this.#isTimestamped(name)) throw new IllegalStateError(`State store "${name}" is not a timestamped key-value store`)
+    return this.#queryable<K, ValueAndTimestamp<V>>(name, false)
+  }
+
+  #queryable<K, V>(name: string, unwrapTimestamps: boolean): ReadOnlyKeyValueStore<K, V> {
+    if (this.#builder(name) === undefined) throw new IllegalStateError(`No state store named "${name}" in this topology`)
+    const stores = (): StateStore[] => {
       if (this.#state !== 'RUNNING' && this.#state !== 'REBALANCING') return []
       const global = this.#global?.store(name)
       if (global) return [global]
@@ -141,7 +154,18 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
         if (s !== undefined) out.push(s)
       }
       return out
-    })
+    }
+    return new CompositeReadOnlyKeyValueStore<K, V>(name, stores, { unwrapTimestamps })
+  }
+
+  #builder(name: string): StoreBuilder | undefined {
+    for (const s of this.#topology.subtopologies) for (const st of s.stores) if (st.name === name) return st.builder
+    return this.#topology.globalStores.find((g) => g.storeName === name)?.builder
+  }
+
+  #isTimestamped(name: string): boolean {
+    const builder = this.#builder(name)
+    return builder instanceof KeyValueStoreBuilder && builder.timestamped
   }
 
   /** Ids of the tasks this instance runs now (restoring tasks included). */

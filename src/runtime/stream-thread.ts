@@ -97,7 +97,9 @@ export class StreamThread {
   /** The loop; resolves when stopped or crashed, rejects with a fatal error. */
   async run(): Promise<void> {
     while (!this.#stopping && !this.#crashed) {
-      const records = await this.consumer.poll(this.#config.pollMs)
+      // While restoring, poll without waiting: the restoring partitions are paused, so a wait
+      // would only stall the restore.
+      const records = await this.consumer.poll(this.taskManager.isRestoring() ? 0 : this.#config.pollMs)
       if (this.#crashed) return
       try {
         if (records.length > 0) {
