@@ -7,27 +7,33 @@ import type { KeyValueBytesStore } from '../../src/state/store.ts'
 import { b, FakeStateStoreContext, s, tempDir } from './fake-context.ts'
 import { keyValueStoreSuite } from './key-value-store-suite.ts'
 
-keyValueStoreSuite('RocksDBKeyValueStore', () => {
-  const dir = tempDir()
-  const stores: RocksDBKeyValueStore[] = []
-  return {
-    async create(name): Promise<KeyValueBytesStore> {
-      const context = new FakeStateStoreContext(dir.path)
-      const store = new RocksDBKeyValueStore(name)
-      await store.open(context)
-      store.init(context)
-      stores.push(store)
-      return store
-    },
-    async dispose() {
-      for (const store of stores) {
-        store.close()
-        await store.whenClosed()
-      }
-      dir[Symbol.dispose]()
-    },
-  }
-})
+for (const [label, options] of [
+  ['RocksDBKeyValueStore', {}],
+  ['RocksDBKeyValueStore, no row cache', { rowCacheSize: 0 }],
+  ['RocksDBKeyValueStore, 3-row cache, 5 pending writes', { rowCacheSize: 3, maxPendingWrites: 5 }],
+] as const) {
+  keyValueStoreSuite(label, () => {
+    const dir = tempDir()
+    const stores: RocksDBKeyValueStore[] = []
+    return {
+      async create(name): Promise<KeyValueBytesStore> {
+        const context = new FakeStateStoreContext(dir.path)
+        const store = new RocksDBKeyValueStore(name, options)
+        await store.open(context)
+        store.init(context)
+        stores.push(store)
+        return store
+      },
+      async dispose() {
+        for (const store of stores) {
+          store.close()
+          await store.whenClosed()
+        }
+        dir[Symbol.dispose]()
+      },
+    }
+  })
+}
 
 async function openStore(context: FakeStateStoreContext, name = 'kv', options = {}): Promise<RocksDBKeyValueStore> {
   const store = new RocksDBKeyValueStore(name, options)
