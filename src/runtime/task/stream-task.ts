@@ -209,6 +209,8 @@ export class StreamTask implements ContextHost, HeadFailureHandler, PunctuationR
     ctx.recordOffset = raw.offset
     ctx.timestamp = record.timestamp
     ctx.currentNode = queue.source.node
+    // Writes made outside a record (a cache flushing at commit) are not this record's to undo.
+    this.#undo.clear()
     try {
       ctx.forward(record)
     } catch (error) {
@@ -244,6 +246,7 @@ export class StreamTask implements ContextHost, HeadFailureHandler, PunctuationR
     if (this.#state === 'failed') throw new StreamsError(`Task ${this.id} failed and must be closed dirty, not committed`)
     if (this.#state === 'closed') throw new StreamsError(`Task ${this.id} is closed`)
     this.stateManager.flush()
+    this.#undo.clear()
     const offsets: TopicPartitionOffset[] = []
     for (const q of this.#partitionGroup.queues) {
       if (q.consumedOffset >= 0) offsets.push({ topic: q.topic, partition: q.partition, offset: q.consumedOffset })
@@ -316,6 +319,7 @@ export class StreamTask implements ContextHost, HeadFailureHandler, PunctuationR
     ctx.recordPartition = -1
     ctx.recordOffset = -1
     ctx.timestamp = timestamp
+    this.#undo.clear()
     try {
       schedule.punctuator(timestamp)
     } catch (error) {

@@ -404,3 +404,54 @@ test('stores log changes to <applicationId>-<store>-changelog on the task partit
   const first = harness.collector.drain()[0]!
   assert.deepEqual([first.topic, first.partition, first.key!.toString(), first.value!.toString(), first.timestamp], ['app-kv-changelog', 2, '"r"', '6', 77])
 })
+
+test('writes made while a cache flushes at commit are not undone by the next failed record', () => {
+  const a = mapStoreBuilder('a', false)
+  const b = mapStoreBuilder('b', false)
+  const topology = new Topology()
+    .addSource('s', 'in', str)
+    .addProcessor('upstream', () => {
+      let ctx: ProcessorContext<string, string>
+      return {
+        init(c: ProcessorContext<string, string>) {
+          ctx = c
+          const tracking = c as unknown as { currentNode: unknown }
+          const self = tracking.currentNode
+          // like a caching store's flush listener: forwards from this node during the commit
+          const store = c.getStateStore<KeyValueStore<string, number>>('a')
+          const flush = store.flush.bind(store)
+          ;(builderStore(a)).flush = () => {
+            flush()
+            const previous = tracking.currentNode
+            tracking.currentNode = self
+            ctx.forward(new Record('flushed', 'ok', 0))
+            tracking.currentNode = previous
+          }
+        },
+        process: (r: Record<string, string>) => ctx.forward(r),
+      }
+    }, 's')
+    .addProcessor('downstream', () => {
+      let store: KeyValueStore<string, string>
+      return {
+        init: (c: ProcessorContext<never, never>) => void (store = c.getStateStore('b')),
+        process(r: Record<string, string>) {
+          store.put(r.key, r.value)
+          if (r.value === 'fail') throw new Error('no')
+        },
+      }
+    }, 'upstream')
+    .addStateStore(a, 'upstream')
+    .addStateStore(b, 'downstream')
+  const { task } = startTask(topology, { processingExceptionHandler: 'continue' })
+  task.prepareCommit() // the flush writes "flushed" into b through downstream
+  assert.equal(b.built[0]!.map.get('flushed'), 'ok')
+  task.addRecords('in', 0, [consumerRecord('in', 0, 'k', 'fail', 1)])
+  task.process()
+  assert.equal(b.built[0]!.map.get('k'), undefined)
+  assert.equal(b.built[0]!.map.get('flushed'), 'ok')
+})
+
+function builderStore(builder: ReturnType<typeof mapStoreBuilder>): { flush(): void } {
+  return builder.built[0]!
+}
