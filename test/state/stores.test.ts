@@ -84,6 +84,7 @@ describe('Stores', () => {
     store.put('k', { value: 'v', timestamp: 42 })
     assert.deepEqual(store.get('k'), { value: 'v', timestamp: 42 })
     assert.deepEqual(context.changes.map(({ value, timestamp }) => [value?.toString(), timestamp]), [['v', 42]])
+    assert.equal(context.registered.get('ts')?.store, store, 'the metered store is what the task registers')
     context.restore('ts', [{ key: Buffer.from('r'), value: Buffer.from('restored'), timestamp: 7 }])
     assert.deepEqual(store.get('r'), { value: 'restored', timestamp: 7 })
   })
