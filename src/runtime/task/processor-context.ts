@@ -21,6 +21,9 @@ export interface ContextHost {
  * `forward` calls each child with `currentNode` set to it and restores it afterwards — a plain
  * call with no closure or allocation. After a throw `currentNode` is left at the node that threw,
  * which is how the task names the failing node; the task resets it before the next record.
+ * Code that forwards outside `process` (a cache flush listener at commit, see the DSL's
+ * `TimestampedTupleForwarder`) sets `currentNode` to its own node around the forward: keep the
+ * field's name and meaning stable.
  */
 export class ProcessorContextImpl implements ProcessorContext<unknown, unknown> {
   readonly applicationId: string
