@@ -1,6 +1,7 @@
 import type { ConsumerRecord } from '../../../src/client/port.ts'
 import type { Processor, ProcessorContext } from '../../../src/processors/processor.ts'
 import type { Record } from '../../../src/processors/record.ts'
+import type { KeyValueStore } from '../../../src/state/store.ts'
 import { InMemoryRecordCollector } from '../../../src/runtime/task/in-memory-record-collector.ts'
 import { StreamTask } from '../../../src/runtime/task/stream-task.ts'
 import type { TaskConfig } from '../../../src/runtime/task/task-config.ts'
@@ -74,4 +75,20 @@ export function drainAll(task: StreamTask): number {
   let n = 0
   while (task.process()) n++
   return n
+}
+
+/** Writes to store `kv` (its key, a running total, deletes `doomed`), then throws on value `fail`. */
+export function halfWriter(): Processor<string, string, never, never> {
+  let store: KeyValueStore<string, number>
+  return {
+    init(ctx) {
+      store = ctx.getStateStore('kv')
+    },
+    process(r) {
+      store.put(r.key, (store.get(r.key) ?? 0) + 1)
+      store.put('total', (store.get('total') ?? 0) + 1)
+      store.delete('doomed')
+      if (r.value === 'fail') throw new Error('after writing')
+    },
+  }
 }
