@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createEmbeddedKafka, KafkaStreams, Serdes, StreamsBuilder, type EmbeddedKafka } from '../src/index.ts'
 import { silentLogger } from '../src/instrumentation/logger.ts'
+import type { ProducerRecord } from '../src/client/port.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -36,30 +37,33 @@ interface Result {
   readonly outputs: number
 }
 
-function preload(kafka: EmbeddedKafka, topic: string): void {
+async function preload(kafka: EmbeddedKafka, topic: string): Promise<void> {
   kafka.createTopic(topic, PARTITIONS)
   const keySerde = Serdes.string()
   const valueSerde = Serdes.long()
-  const logs = kafka.partitionsForProduce(topic)!
   const keys: Buffer[] = []
   for (let k = 0; k < KEYS; k++) keys.push(keySerde.serialize(topic, `key-${k}`))
+  const producer = kafka.producer({})
+  await producer.connect()
+  const batch: ProducerRecord[] = []
   for (let i = 0; i < N; i++) {
-    const key = keys[i % KEYS]!
-    const partition = PARTITIONS === 1 ? 0 : kafka.partitionFor(key, PARTITIONS)
-    logs[partition]!.append(key, valueSerde.serialize(topic, i), 1_700_000_000_000 + i, undefined, 0)
+    batch.push({ topic, key: keys[i % KEYS]!, value: valueSerde.serialize(topic, i), timestamp: 1_700_000_000_000 + i })
+    if (batch.length === 10_000 || i === N - 1) await producer.send(batch.splice(0))
   }
+  await producer.close()
 }
 
-function outputCount(kafka: EmbeddedKafka, topic: string): number {
+async function outputCount(kafka: EmbeddedKafka, topic: string): Promise<number> {
   if (!kafka.hasTopic(topic)) return 0
+  const partitions = Array.from({ length: kafka.describeTopic(topic)!.numPartitions }, (_, partition) => ({ topic, partition }))
   let total = 0
-  for (const log of kafka.partitionsForProduce(topic)!) total += log.highWatermark
+  for (const end of (await kafka.admin().endOffsets(partitions)).values()) total += end
   return total
 }
 
 async function runEngine(name: string, build: (b: StreamsBuilder) => void, expectedOutputs: number): Promise<Result> {
   const kafka = createEmbeddedKafka()
-  preload(kafka, 'input')
+  await preload(kafka, 'input')
   const builder = new StreamsBuilder()
   build(builder)
   const stateDir = mkdtempSync(join(tmpdir(), 'kstreams-bench-'))
@@ -73,33 +77,32 @@ async function runEngine(name: string, build: (b: StreamsBuilder) => void, expec
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   await streams.start()
-  while (outputCount(kafka, 'output') < expectedOutputs) await new Promise((r) => setTimeout(r, 5))
+  while ((await outputCount(kafka, 'output')) < expectedOutputs) await new Promise((r) => setTimeout(r, 5))
   const seconds = (performance.now() - t0) / 1000
   const cpu = process.cpuUsage(cpu0)
-  const outputs = outputCount(kafka, 'output')
+  const outputs = await outputCount(kafka, 'output')
   await streams.close({ timeoutMs: 10_000 })
   rmSync(stateDir, { recursive: true, force: true })
   return { name, records: N, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, outputs }
 }
 
 /** The same work as (a) with no engine: deserialize, filter, map, serialize. */
-function baselineStateless(): Result {
+async function baselineStateless(): Promise<Result> {
   const kafka = createEmbeddedKafka()
-  preload(kafka, 'input')
+  await preload(kafka, 'input')
+  const input = kafka.records('input')
   const k = Serdes.string()
   const v = Serdes.long()
   const s = Serdes.string()
   const out: Buffer[] = []
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
-  for (const log of kafka.partitionsForProduce('input')!) {
-    for (const r of log.read(0, N, log.highWatermark, false).records) {
-      const key = k.deserialize('input', r.key!)
-      const value = v.deserialize('input', r.value!)
-      if (value % 2 === 0) {
-        k.serialize('output', key)
-        out.push(s.serialize('output', `v${value * 2}`))
-      }
+  for (const r of input) {
+    const key = k.deserialize('input', r.key!)
+    const value = v.deserialize('input', r.value!)
+    if (value % 2 === 0) {
+      k.serialize('output', key)
+      out.push(s.serialize('output', `v${value * 2}`))
     }
   }
   const seconds = (performance.now() - t0) / 1000
@@ -124,7 +127,7 @@ function print(results: Result[]): void {
 const only = args.only
 const results: Result[] = []
 if (!only || only === 'a') {
-  results.push(baselineStateless())
+  results.push(await baselineStateless())
   results.push(
     await runEngine('(a) filter + mapValues', (b) => {
       b.stream('input', { key: Serdes.string(), value: Serdes.long() })
