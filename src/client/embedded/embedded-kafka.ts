@@ -16,7 +16,7 @@ import { ConsumerGroup } from './consumer-group.ts'
 import { EmbeddedConsumer } from './consumer.ts'
 import { PartitionLog } from './partition-log.ts'
 import { EmbeddedPartitionReader } from './partition-reader.ts'
-import { EmbeddedProducer } from './producer.ts'
+import { EmbeddedProducer, type ProduceTarget } from './producer.ts'
 import { Signal } from './signal.ts'
 import { TransactionCoordinator } from './transaction-coordinator.ts'
 
@@ -37,7 +37,7 @@ export interface EmbeddedKafkaOptions {
   readonly transactionTimeoutMs?: number
 }
 
-interface Topic {
+interface Topic extends ProduceTarget {
   readonly name: string
   readonly partitions: PartitionLog[]
   readonly config: { readonly [key: string]: string }
@@ -116,7 +116,8 @@ export class EmbeddedKafka implements KafkaClient {
     }
     const partitions: PartitionLog[] = []
     for (let p = 0; p < numPartitions; p++) partitions.push(new PartitionLog(name, p))
-    this.#topics.set(name, { name, partitions, config: { ...config } })
+    const compacted = (config['cleanup.policy'] ?? '').split(',').includes('compact')
+    this.#topics.set(name, { name, partitions, config: { ...config }, compacted })
     this.#topicsChanged(name)
   }
 
@@ -133,16 +134,16 @@ export class EmbeddedKafka implements KafkaClient {
     return this.#topics.get(topic)?.partitions[partition]
   }
 
-  partitionsForProduce(topic: string): ReadonlyArray<PartitionLog> | undefined {
+  topicForProduce(topic: string): ProduceTarget | undefined {
     const existing = this.#topics.get(topic)
-    if (existing) return existing.partitions
+    if (existing) return existing
     if (!this.#options.autoCreateTopics) return undefined
     this.createTopic(topic, this.#options.defaultPartitions)
-    return this.#topics.get(topic)!.partitions
+    return this.#topics.get(topic)!
   }
 
   isCompacted(topic: string): boolean {
-    return (this.#topics.get(topic)?.config['cleanup.policy'] ?? '').split(',').includes('compact')
+    return this.#topics.get(topic)?.compacted === true
   }
 
   group(groupId: string): ConsumerGroup {

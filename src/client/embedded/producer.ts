@@ -10,9 +10,14 @@ import type { ProducerSession, TransactionCoordinator } from './transaction-coor
 export interface ProducerBroker {
   readonly signal: Signal
   readonly transactions: TransactionCoordinator
-  /** The topic's partitions; creates the topic when auto-creation is on, else undefined. */
-  partitionsForProduce(topic: string): ReadonlyArray<PartitionLog> | undefined
-  isCompacted(topic: string): boolean
+  /** The topic; created when auto-creation is on, else undefined. */
+  topicForProduce(topic: string): ProduceTarget | undefined
+}
+
+export interface ProduceTarget {
+  readonly partitions: ReadonlyArray<PartitionLog>
+  /** `cleanup.policy` includes `compact`: records need keys. */
+  readonly compacted: boolean
 }
 
 /**
@@ -52,20 +57,22 @@ export class EmbeddedProducer implements Producer {
     const pid = session ? session.pid : NON_TRANSACTIONAL
     const results: RecordMetadataResult[] = new Array(records.length)
     let lastTopic: string | undefined
-    let partitions: ReadonlyArray<PartitionLog> | undefined
-    let compacted = false
+    let target: ProduceTarget | undefined
+    // Sends interleave topics (a sink and a changelog, record by record): remember the last few.
+    const targets = new Map<string, ProduceTarget>()
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!
       if (record.topic !== lastTopic) {
-        partitions = this.#broker.partitionsForProduce(record.topic)
-        if (!partitions) throw new UnknownTopicOrPartitionError(`Topic "${record.topic}" does not exist (auto-creation is off)`)
-        compacted = this.#broker.isCompacted(record.topic)
+        target = targets.get(record.topic) ?? this.#broker.topicForProduce(record.topic)
+        if (!target) throw new UnknownTopicOrPartitionError(`Topic "${record.topic}" does not exist (auto-creation is off)`)
+        targets.set(record.topic, target)
         lastTopic = record.topic
       }
-      if (compacted && record.key === null) {
+      if (target!.compacted && record.key === null) {
         throw new KafkaClientError(`Compacted topic "${record.topic}" cannot accept a record without a key`)
       }
-      const log = partitions![this.#partition(record, partitions!.length)]
+      const partitions = target!.partitions
+      const log = partitions[this.#partition(record, partitions.length)]
       if (!log) throw new UnknownTopicOrPartitionError(`Partition ${record.partition} of "${record.topic}" does not exist`)
       if (session && !log.hasOpenTransaction(pid)) this.#broker.transactions.addPartition(session, log)
       const offset = log.append(record.key, record.value, record.timestamp, record.headers, pid)
