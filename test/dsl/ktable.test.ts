@@ -229,3 +229,19 @@ test('aggregations of one named table grouping share its repartition topic', () 
     assert.equal(driver.getKeyValueStore('names').get('eu'), 'ann+bo')
   })
 })
+
+test('a regrouped table count has Kafka Streams node, store and topic names', () => {
+  const b = new StreamsBuilder()
+  b.table('users', { key: str, value: str }).groupBy((user, region) => [region, user]).count()
+  const topology = b.build()
+  assert.deepEqual(topology.nodes.map((n) => n.name), [
+    'KSTREAM-SOURCE-0000000001',
+    'KTABLE-SOURCE-0000000002',
+    'KTABLE-SELECT-0000000003',
+    'KSTREAM-SINK-0000000005',
+    'KSTREAM-SOURCE-0000000006',
+    'KTABLE-AGGREGATE-0000000007',
+  ])
+  assert.deepEqual([...topology.stores.keys()], ['users-STATE-STORE-0000000000', 'KTABLE-AGGREGATE-STATE-STORE-0000000004'])
+  assert.deepEqual([...topology.internalTopics.keys()], ['KTABLE-AGGREGATE-STATE-STORE-0000000004-repartition'])
+})
