@@ -65,9 +65,17 @@ export async function commitTasks(tasks: Iterable<ActiveTask>, ctx: CommitContex
     }
     return committing.length
   } catch (error) {
-    if (error instanceof ProducerFencedError || error instanceof CommitFailedError) {
-      throw new TaskMigratedError(`Tasks ${committing.map((t) => t.id).join(', ')} migrated to another instance: ${error.message}`, { cause: error })
+    // An ambiguous commitTransaction (the adapter's TransactionCommitAmbiguousError) is handled
+    // the same way: the tasks close dirty and their producers are re-created, which settles the
+    // old transaction — never an abort after an ambiguous commit (DESIGN.md, decision 6).
+    if (error instanceof ProducerFencedError || error instanceof CommitFailedError || isAmbiguousCommit(error)) {
+      const message = (error as Error).message
+      throw new TaskMigratedError(`Tasks ${ids.join(', ')} must be closed dirty and re-created (migrated or commit outcome unknown): ${message}`, { cause: error })
     }
     throw error
   }
+}
+
+function isAmbiguousCommit(error: unknown): error is Error {
+  return error instanceof Error && error.name === 'TransactionCommitAmbiguousError'
 }

@@ -69,7 +69,7 @@ test('exactly-once: each task commits its transaction with its offsets; no check
   assert.equal(log.some((l) => l.includes('consumer-commit')), false)
 })
 
-test('a fenced producer or a refused offset commit is reported as a task migration', async () => {
+test('a fenced producer, a refused offset commit or an ambiguous transaction commit is reported as a task migration', async () => {
   const log: string[] = []
   await assert.rejects(
     commitTasks([fakeTask('0_0', log, { failCommitTxn: new ProducerFencedError('fenced') })], { exactlyOnce: true, groupId: 'app', consumer: fakeConsumer(log), checkpoint: false }),
@@ -80,6 +80,11 @@ test('a fenced producer or a refused offset commit is reported as a task migrati
     TaskMigratedError,
   )
   assert.equal(log.some((l) => l.includes('checkpoint')), false, 'no checkpoint after a failed commit')
+  const ambiguous = Object.assign(new Error('timed out'), { name: 'TransactionCommitAmbiguousError' })
+  await assert.rejects(
+    commitTasks([fakeTask('0_0', log, { failCommitTxn: ambiguous })], { exactlyOnce: true, groupId: 'app', consumer: fakeConsumer(log), checkpoint: false }),
+    TaskMigratedError,
+  )
   await assert.rejects(
     commitTasks([fakeTask('0_0', [])], { exactlyOnce: false, groupId: 'app', consumer: fakeConsumer([], new Error('disk full')), checkpoint: true }),
     /disk full/,
