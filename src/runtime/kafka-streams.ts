@@ -55,6 +55,9 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
     this.#topology = compile(topology, this.#config.applicationId)
     this.#client = config.client ?? createEmbeddedKafka()
     this.#logger = config.logger ?? defaultLogger({ applicationId: this.#config.applicationId })
+    if (this.#config.numStandbyReplicas > 0) {
+      this.#logger.warn({ numStandbyReplicas: this.#config.numStandbyReplicas }, 'Standby replicas are not supported yet; running without them')
+    }
   }
 
   get state(): StreamsState {

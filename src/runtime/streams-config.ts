@@ -26,7 +26,7 @@ export interface StreamsConfig {
   readonly processingGuarantee?: ProcessingGuarantee
   /** Default 30000 under at-least-once, 100 under exactly-once (as Kafka Streams). */
   readonly commitIntervalMs?: number
-  /** Accepted for compatibility; only 0 is supported for now. */
+  /** Accepted for compatibility; standby tasks are not implemented yet, so more than 0 only logs a warning. */
   readonly numStandbyReplicas?: number
   /** Longest a poll waits for records (Kafka's `poll.ms`); default 100. */
   readonly pollMs?: number
@@ -51,6 +51,7 @@ export interface ResolvedStreamsConfig {
   readonly commitIntervalMs: number
   readonly pollMs: number
   readonly maxPollRecords: number | undefined
+  readonly numStandbyReplicas: number
 }
 
 export function resolveStreamsConfig(config: StreamsConfig): ResolvedStreamsConfig {
@@ -63,7 +64,7 @@ export function resolveStreamsConfig(config: StreamsConfig): ResolvedStreamsConf
   }
   const exactlyOnce = guarantee !== 'at_least_once'
   const standbys = config.numStandbyReplicas ?? 0
-  if (standbys !== 0) throw new TypeError(`numStandbyReplicas=${standbys} is not supported yet; use 0`)
+  if (!Number.isInteger(standbys) || standbys < 0) throw new TypeError(`numStandbyReplicas must be a whole number >= 0, got ${standbys}`)
   const commitIntervalMs = config.commitIntervalMs ?? (exactlyOnce ? 100 : 30_000)
   if (!(commitIntervalMs >= 0)) throw new TypeError(`commitIntervalMs must be >= 0, got ${commitIntervalMs}`)
   const pollMs = config.pollMs ?? 100
@@ -75,5 +76,6 @@ export function resolveStreamsConfig(config: StreamsConfig): ResolvedStreamsConf
     commitIntervalMs,
     pollMs,
     maxPollRecords: config.maxPollRecords,
+    numStandbyReplicas: standbys,
   }
 }
