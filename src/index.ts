@@ -12,7 +12,7 @@ export { GlobalKTable } from './topology/dsl/global-ktable.ts'
 export { KGroupedStream } from './topology/dsl/kgrouped-stream.ts'
 export { KGroupedTable } from './topology/dsl/kgrouped-table.ts'
 export { BranchedKStream } from './topology/dsl/branched-kstream.ts'
-export type { Branches } from './topology/dsl/branched-kstream.ts'
+export type { BranchKey, Branches } from './topology/dsl/branched-kstream.ts'
 export type {
   BranchOptions,
   ConsumedOptions,
@@ -27,6 +27,18 @@ export type {
   StoreType,
   TableOptions,
 } from './topology/dsl/options.ts'
+
+export type {
+  Aggregator,
+  ForeachAction,
+  Initializer,
+  KeyValueLike,
+  KeyValueMapper,
+  Predicate,
+  Reducer,
+  ValueMapper,
+} from './processors/functions.ts'
+export type { Change } from './processors/change.ts'
 
 // Topology and Processor API
 export { Topology } from './topology/topology.ts'
