@@ -26,6 +26,9 @@ export interface ActiveTaskEnvironment {
   readonly restoreListener: StateRestoreListener | undefined
 }
 
+/** Kafka's `OffsetCheckpoint.OFFSET_UNKNOWN`: a store checkpointed without any changelog offset. */
+export const OFFSET_UNKNOWN = -4
+
 export type ActiveTaskState = 'restoring' | 'running' | 'suspended' | 'closed'
 
 /**
@@ -107,8 +110,10 @@ export class ActiveTask {
         const key = partitionKey(c.topic, c.partition)
         const persistent = task.store(c.storeName)?.persistent === true
         const checkpoint = persistent ? checkpointed.get(key) : undefined
-        if (checkpoint !== undefined) storeOffsets.set(key, checkpoint)
-        plans.push({ storeName: c.storeName, topic: c.topic, partition: c.partition, from: checkpoint === undefined ? 0 : checkpoint + 1, to: ends.get(key) ?? 0 })
+        const known = checkpoint !== undefined && checkpoint >= 0
+        if (known) storeOffsets.set(key, checkpoint)
+        // A checkpoint holds the offset of the last record applied (Kafka's convention).
+        plans.push({ storeName: c.storeName, topic: c.topic, partition: c.partition, from: known ? checkpoint + 1 : 0, to: ends.get(key) ?? 0 })
       }
       active.#restorer = new ChangelogRestorer(env.restoreReader, plans, (store, batch) => task.stateManager.restore(store, batch), env.restoreListener)
     } catch (error) {
@@ -157,9 +162,9 @@ export class ActiveTask {
       const written = this.collector.lastWrittenOffset(c.topic, c.partition)
       const known = this.#storeOffsets.get(key)
       const offset = written === undefined ? known : known === undefined ? written : Math.max(known, written)
-      // An empty store is checkpointed too (as "-1, nothing applied"), so that under exactly-once a
-      // clean close is told apart from a crash (Kafka writes OFFSET_UNKNOWN for the same reason).
-      out.set(key, offset ?? -1)
+      // An empty store is checkpointed too, as Kafka's OFFSET_UNKNOWN, so that under exactly-once
+      // a clean close is told apart from a crash.
+      out.set(key, offset ?? OFFSET_UNKNOWN)
     }
     return out
   }

@@ -80,7 +80,7 @@ test('a restart with the same state directory resumes from the checkpoint and re
   assert.equal(progress.restored(), words(batch2), 'restored exactly the tail')
   for (const s of progress.starts) {
     const cp = checkpointed.get(s.partition)
-    assert.equal(s.start, cp === undefined ? 0 : cp + 1, `partition ${s.partition} starts after its checkpoint`)
+    assert.equal(s.start, cp === undefined || cp < 0 ? 0 : cp + 1, `partition ${s.partition} starts after its checkpoint`)
   }
   await produceLines(kafka, batch3)
   const expected = expectedCounts([...batch1, ...batch2, ...batch3])
