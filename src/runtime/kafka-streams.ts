@@ -47,6 +47,7 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
   #loop: Promise<void> | undefined
   #global: GlobalStreamThread | undefined
   #shutdown: Promise<void> | undefined
+  #starting: Promise<void> | undefined
 
   constructor(topology: Topology, config: StreamsConfig) {
     super()
@@ -73,6 +74,11 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
   async start(): Promise<void> {
     if (this.#state !== 'CREATED') throw new IllegalStateError(`start() can only be called once, in state CREATED (now ${this.#state})`)
     this.#setState('REBALANCING')
+    this.#starting = this.#start()
+    return this.#starting
+  }
+
+  async #start(): Promise<void> {
     try {
       this.#admin = this.#client.admin()
       this.#layout = await prepareInternalTopics(this.#admin, this.#topology)
@@ -257,14 +263,20 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
   }
 
   async #closeClean(): Promise<void> {
-    const thread = this.#thread
-    if (thread) {
-      thread.requestStop()
-      await this.#loop
-      if (!thread.crashed) await thread.shutdownClean()
+    // A close during start() lets the start finish (or fail) first, then stops what it started.
+    await this.#starting?.catch(() => {})
+    try {
+      const thread = this.#thread
+      if (thread) {
+        thread.requestStop()
+        await this.#loop
+        if (!thread.crashed) await thread.shutdownClean()
+      }
+      await this.#global?.close()
+      await this.#admin?.close()
+    } catch (error) {
+      this.#logger.error({ err: error }, 'Error while closing; some resources may not have been released cleanly')
     }
-    await this.#global?.close()
-    await this.#admin?.close()
   }
 
   #taskConfig() {

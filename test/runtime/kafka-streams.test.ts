@@ -212,3 +212,15 @@ test('a global store is loaded before processing and read by every task', async 
   await waitFor(() => streams.store<string, string>('names-store').get('k2') === 'alan', 5000, 'global update')
   assert.equal(streams.store<string, string>('names-store').get('k0'), 'ada-lovelace')
 })
+
+test('close() during start() waits for the start, then shuts down cleanly', async () => {
+  const kafka = createEmbeddedKafka()
+  kafka.createTopic('in', 2)
+  const streams = new KafkaStreams(upperTopology(), base(kafka))
+  const starting = streams.start()
+  const closed = streams.close({ timeoutMs: 5000 })
+  await starting
+  assert.equal(await closed, true)
+  assert.equal(streams.state, 'NOT_RUNNING')
+  assert.deepEqual(kafka.group('app').memberIds(), [], 'the consumer the start created left the group')
+})
