@@ -1,5 +1,27 @@
-import type { KeyValue, KeyValueIterator, ReadOnlyKeyValueStore, StateStore } from '../state/store.ts'
+import { KeyValueStoreBuilder } from '../state/key-value-store-builder.ts'
+import type { KeyValue, KeyValueIterator, ReadOnlyKeyValueStore, StateStore, StoreBuilder } from '../state/store.ts'
+import type { CompiledTopology } from '../topology/compile.ts'
 import { IllegalStateError } from './errors.ts'
+
+/**
+ * The interactive-query view of store `name` of `topology`: `plain` shows plain values even for a
+ * timestamped (DSL) store, as Kafka's `QueryableStoreTypes.keyValueStore()` does; `timestamped`
+ * shows `ValueAndTimestamp`s and is only for timestamped stores.
+ */
+export function queryableStore<K, V>(
+  topology: CompiledTopology,
+  name: string,
+  view: 'plain' | 'timestamped',
+  stores: () => ReadonlyArray<StateStore>,
+): ReadOnlyKeyValueStore<K, V> {
+  let builder: StoreBuilder | undefined
+  for (const s of topology.subtopologies) for (const st of s.stores) if (st.name === name) builder = st.builder
+  builder ??= topology.globalStores.find((g) => g.storeName === name)?.builder
+  if (builder === undefined) throw new IllegalStateError(`No state store named "${name}" in this topology`)
+  const timestamped = builder instanceof KeyValueStoreBuilder && builder.timestamped
+  if (view === 'timestamped' && !timestamped) throw new IllegalStateError(`State store "${name}" is not a timestamped key-value store`)
+  return new CompositeReadOnlyKeyValueStore<K, V>(name, stores, { unwrapTimestamps: view === 'plain' && timestamped })
+}
 
 /**
  * The interactive-query view of one store across this instance's tasks (Kafka Streams'

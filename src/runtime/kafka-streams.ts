@@ -3,11 +3,10 @@ import { createEmbeddedKafka } from '../client/embedded/embedded-kafka.ts'
 import type { Admin, KafkaClient } from '../client/port.ts'
 import type { Logger } from '../instrumentation/logger.ts'
 import { defaultLogger } from '../instrumentation/pino-logger.ts'
-import { KeyValueStoreBuilder } from '../state/key-value-store-builder.ts'
-import type { ReadOnlyKeyValueStore, StateStore, StoreBuilder, ValueAndTimestamp } from '../state/store.ts'
+import type { ReadOnlyKeyValueStore, StateStore, ValueAndTimestamp } from '../state/store.ts'
 import { compile, type CompiledTopology } from '../topology/compile.ts'
 import type { Topology } from '../topology/topology.ts'
-import { CompositeReadOnlyKeyValueStore } from './composite-read-only-store.ts'
+import { queryableStore } from './composite-read-only-store.ts'
 import { IllegalStateError } from './errors.ts'
 import { GlobalStreamThread } from './global-stream-thread.ts'
 import { prepareInternalTopics, type TopicLayout } from './internal-topics.ts'
@@ -141,40 +140,25 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
    * as Kafka's `QueryableStoreTypes.keyValueStore()` does — `timestampedStore` shows both.
    */
   store<K = unknown, V = unknown>(name: string): ReadOnlyKeyValueStore<K, V> {
-    return this.#queryable<K, V>(name, this.#isTimestamped(name))
+    return queryableStore<K, V>(this.#topology, name, 'plain', () => this.#localStores(name))
   }
 
   /** The view of a timestamped store with its `ValueAndTimestamp`s. */
   timestampedStore<K = unknown, V = unknown>(name: string): ReadOnlyKeyValueStore<K, ValueAndTimestamp<V>> {
-    if (!this.#isTimestamped(name)) throw new IllegalStateError(`State store "${name}" is not a timestamped key-value store`)
-    return this.#queryable<K, ValueAndTimestamp<V>>(name, false)
+    return queryableStore<K, ValueAndTimestamp<V>>(this.#topology, name, 'timestamped', () => this.#localStores(name))
   }
 
-  #queryable<K, V>(name: string, unwrapTimestamps: boolean): ReadOnlyKeyValueStore<K, V> {
-    if (this.#builder(name) === undefined) throw new IllegalStateError(`No state store named "${name}" in this topology`)
-    const stores = (): StateStore[] => {
-      if (this.#state !== 'RUNNING' && this.#state !== 'REBALANCING') return []
-      const global = this.#global?.store(name)
-      if (global) return [global]
-      const out: StateStore[] = []
-      for (const t of this.#thread?.taskManager.tasks() ?? []) {
-        if (t.state !== 'running') continue
-        const s = t.task.store(name)
-        if (s !== undefined) out.push(s)
-      }
-      return out
+  #localStores(name: string): StateStore[] {
+    if (this.#state !== 'RUNNING' && this.#state !== 'REBALANCING') return []
+    const global = this.#global?.store(name)
+    if (global) return [global]
+    const out: StateStore[] = []
+    for (const t of this.#thread?.taskManager.tasks() ?? []) {
+      if (t.state !== 'running') continue
+      const s = t.task.store(name)
+      if (s !== undefined) out.push(s)
     }
-    return new CompositeReadOnlyKeyValueStore<K, V>(name, stores, { unwrapTimestamps })
-  }
-
-  #builder(name: string): StoreBuilder | undefined {
-    for (const s of this.#topology.subtopologies) for (const st of s.stores) if (st.name === name) return st.builder
-    return this.#topology.globalStores.find((g) => g.storeName === name)?.builder
-  }
-
-  #isTimestamped(name: string): boolean {
-    const builder = this.#builder(name)
-    return builder instanceof KeyValueStoreBuilder && builder.timestamped
+    return out
   }
 
   /** Ids of the tasks this instance runs now (restoring tasks included). */
