@@ -1,6 +1,7 @@
-import type { Consumer, KafkaClient } from '../client/port.ts'
+import type { Consumer, KafkaClient, TopicPartition } from '../client/port.ts'
 import type { Logger } from '../instrumentation/logger.ts'
 import type { CompiledTopology } from '../topology/compile.ts'
+import { taskId as formatTaskId } from '../topology/task-id.ts'
 import type { ActiveTaskEnvironment } from './active-task.ts'
 import { TaskMigratedError, type CommitContext } from './commit.ts'
 import type { ResolvedStreamsConfig } from './streams-config.ts'
@@ -37,6 +38,7 @@ export class StreamThread {
   readonly #assignor: StreamsPartitionAssignor
   readonly #listener: StreamThreadListener
   readonly #logger: Logger
+  readonly #topology: CompiledTopology
   #stopping = false
   #crashed = false
   #awaitingRunning = true
@@ -52,6 +54,7 @@ export class StreamThread {
   }) {
     const { config, client, topology, env } = options
     this.#config = config
+    this.#topology = topology
     this.#listener = options.listener
     this.#logger = env.logger
     this.#producer = config.exactlyOnce ? undefined : new StreamsProducer(client)
@@ -68,7 +71,7 @@ export class StreamThread {
       ...(config.maxPollRecords === undefined ? {} : { maxPollRecords: config.maxPollRecords }),
       rebalanceListener: {
         onPartitionsRevoked: () => this.#onRevoked(),
-        onPartitionsAssigned: () => this.#onAssigned(),
+        onPartitionsAssigned: (partitions) => this.#onAssigned(partitions),
       },
     })
     const hooks = options.hooks
@@ -185,10 +188,22 @@ export class StreamThread {
     }
   }
 
-  async #onAssigned(): Promise<void> {
+  async #onAssigned(partitions: ReadonlyArray<TopicPartition>): Promise<void> {
     if (this.#crashed || this.#stopping) return
     this.#awaitingRunning = true
-    await this.taskManager.handleAssignment(this.#assignor.assignedTasks)
+    await this.taskManager.handleAssignment(this.#assignedTasks(partitions))
+  }
+
+  /** The tasks the assignor gave this member; derived from the partitions if its user data was lost. */
+  #assignedTasks(partitions: ReadonlyArray<TopicPartition>): string[] {
+    const tasks = this.#assignor.assignedTasks
+    if (tasks.length > 0 || partitions.length === 0) return [...tasks]
+    const derived = new Set<string>()
+    for (const tp of partitions) {
+      const sub = this.#topology.topicToSubtopology.get(tp.topic)
+      if (sub !== undefined) derived.add(formatTaskId(sub, tp.partition))
+    }
+    return [...derived]
   }
 
   /** Kafka Streams' `handleLostAll`: drop the tasks' uncommitted work and start them over. */
@@ -199,7 +214,7 @@ export class StreamThread {
     const committed = await this.consumer.committed(assigned)
     // Back to the last commit; without one, to the start (a 'latest' source is re-reset below).
     for (const tp of assigned) this.consumer.seek({ ...tp, offset: committed.get(`${tp.topic}:${tp.partition}`) ?? 0 })
-    await this.taskManager.handleAssignment([...this.#assignor.assignedTasks])
+    await this.taskManager.handleAssignment(this.#assignedTasks(assigned))
     this.#awaitingRunning = true
   }
 }
