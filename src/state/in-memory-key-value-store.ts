@@ -114,6 +114,22 @@ export class InMemoryKeyValueStore implements KeyValueBytesStore {
     return this.#map.size
   }
 
+  /**
+   * Deletes every key in `[from, to)` at once (segmented window stores drop an expired segment
+   * this way): one slice of the sorted key array instead of a splice per key.
+   */
+  deleteRange(from: Buffer, to: Buffer): void {
+    this.#assertOpen()
+    if (Buffer.compare(from, to) >= 0) return
+    const keys = this.#sortedKeys()
+    const start = lowerBound(keys, keyString(from))
+    const end = lowerBound(keys, keyString(to))
+    if (start >= end) return
+    if (this.#iterators.size !== 0) this.#detachIterators()
+    for (let i = start; i < end; i++) this.#map.delete(keys[i]!)
+    keys.splice(start, end - start)
+  }
+
   #range(from: Buffer | undefined, to: Buffer | undefined, reverse: boolean): KeyValueIterator<Buffer, Buffer> {
     this.#assertOpen()
     if (isInvertedRange(from, to)) return emptyIterator()

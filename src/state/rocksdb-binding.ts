@@ -41,6 +41,8 @@ export interface RocksDBBinding {
   db_open(db: DatabaseHandle, options: object, callback: (err: Error | null) => void): unknown
   db_close(db: DatabaseHandle, callback: (err: Error | null) => void): void
   db_get_many_sync(db: DatabaseHandle, keys: readonly Buffer[], options: object): Array<Buffer | undefined | null>
+  /** Deletes a key range synchronously (a RocksDB DeleteRange when no `limit` is given). */
+  db_clear(db: DatabaseHandle, options: { readonly gte?: Buffer; readonly lt?: Buffer }): void
   db_get_property(db: DatabaseHandle, property: string): string
   iterator_init(db: DatabaseHandle, options: IteratorOptions): IteratorHandle
   iterator_nextv_sync(iterator: IteratorHandle, count: number): { rows: Buffer[]; finished: boolean }

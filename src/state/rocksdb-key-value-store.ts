@@ -193,6 +193,19 @@ export class RocksDBKeyValueStore implements KeyValueBytesStore {
     return Number.isFinite(estimate) ? estimate : 0
   }
 
+  /**
+   * Deletes every key in `[from, to)` with one RocksDB range deletion (segmented window stores
+   * drop an expired segment this way). Pending writes are written first so none outlives it;
+   * the row cache is cleared, as it may hold rows of the range.
+   */
+  deleteRange(from: Buffer, to: Buffer): void {
+    const db = this.#readable()
+    if (Buffer.compare(from, to) >= 0) return
+    this.flush()
+    rocksdbBinding().db_clear(db, { gte: from, lt: to })
+    this.#rows.clear()
+  }
+
   flush(): void {
     if (this.#pending.size === 0) return
     const db = this.#readable()

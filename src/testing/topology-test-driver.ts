@@ -9,13 +9,16 @@ import { GlobalStateTask } from '../runtime/task/global-state-task.ts'
 import { StreamTask } from '../runtime/task/stream-task.ts'
 import type { ErrorPolicy, TaskConfig, TaskLogger } from '../runtime/task/task-config.ts'
 import type { Serde } from '../serdes/serde.ts'
+import { isSessionStore, type SessionStore } from '../state/session-store.ts'
 import type { KeyValueStore, StateStore, StoreBuilder, TimestampedKeyValueStore } from '../state/store.ts'
+import { isWindowStore, type TimestampedWindowStore, type WindowStore } from '../state/window-store.ts'
 import type { CompiledTopology } from '../topology/compile.ts'
 import type { Topology } from '../topology/topology.ts'
-import { inMemorySubstitute, isTimestampedBuilder } from './in-memory-substitute.ts'
+import { inMemorySubstitute, isTimestampedBuilder, isTimestampedWindowBuilder } from './in-memory-substitute.ts'
 import { KeyValueStoreFacade } from './key-value-store-facade.ts'
 import { TestInputTopic, type InputSink, type TestInputTopicOptions } from './test-input-topic.ts'
 import { TestOutputTopic, type OutputSource } from './test-output-topic.ts'
+import { WindowStoreFacade } from './window-store-facade.ts'
 
 export interface TopologyTestDriverOptions {
   /** Default `topology-test-driver`; internal topics are named after it. */
@@ -164,6 +167,32 @@ export class TopologyTestDriver implements InputSink, OutputSource {
 
   getTimestampedKeyValueStore<K = any, V = any>(name: string): TimestampedKeyValueStore<K, V> {
     return this.getStateStore<TimestampedKeyValueStore<K, V>>(name)
+  }
+
+  /**
+   * A window store by name. A timestamped one (DSL windowed aggregations) is seen through a
+   * facade with plain values, as in Kafka Streams; `getTimestampedWindowStore` gives the real one.
+   */
+  getWindowStore<K = any, V = any>(name: string): WindowStore<K, V> {
+    const store = this.getStateStore(name)
+    if (!isWindowStore(store)) throw new Error(`State store "${name}" is not a window store`)
+    const builder = this.#builders.get(name)
+    if (builder !== undefined && isTimestampedWindowBuilder(builder)) {
+      return new WindowStoreFacade(store as unknown as TimestampedWindowStore<K, V>)
+    }
+    return store as WindowStore<K, V>
+  }
+
+  getTimestampedWindowStore<K = any, V = any>(name: string): TimestampedWindowStore<K, V> {
+    const store = this.getStateStore(name)
+    if (!isWindowStore(store)) throw new Error(`State store "${name}" is not a window store`)
+    return store as TimestampedWindowStore<K, V>
+  }
+
+  getSessionStore<K = any, AGG = any>(name: string): SessionStore<K, AGG> {
+    const store = this.getStateStore(name)
+    if (!isSessionStore(store)) throw new Error(`State store "${name}" is not a session store`)
+    return store as SessionStore<K, AGG>
   }
 
   getAllStateStores(): Map<string, StateStore> {

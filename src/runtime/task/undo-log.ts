@@ -1,5 +1,9 @@
 import type { KeyValue, KeyValueStore, StateStore } from '../../state/store.ts'
+import { isSelfUndoingStore } from '../../state/undo-recorder.ts'
 import { StreamsError } from './errors.ts'
+
+/** Marks an entry whose second slot is a compensation a self-undoing store recorded. */
+const ACTION = Symbol('undo action')
 
 /**
  * Why an undo log: when processing one record fails, the writes it already made to state stores
@@ -18,11 +22,16 @@ import { StreamsError } from './errors.ts'
  * under at-least-once); under exactly-once the failed task's transaction is aborted instead.
  */
 export class UndoLog {
-  /** Flat triples: store, key, previous value (undefined = absent). */
+  /** Flat triples: store, key, previous value (undefined = absent); or ACTION, compensation, store. */
   #entries: unknown[] = []
 
   record(store: KeyValueStore<unknown, unknown>, key: unknown, previous: unknown): void {
     this.#entries.push(store, key, previous)
+  }
+
+  /** A write's compensation reported by a self-undoing store (window, session, buffer stores). */
+  recordAction(store: StateStore, undo: () => void): void {
+    this.#entries.push(ACTION, undo, store)
   }
 
   get isEmpty(): boolean {
@@ -37,6 +46,15 @@ export class UndoLog {
     const entries = this.#entries
     this.#entries = []
     for (let i = entries.length - 3; i >= 0; i -= 3) {
+      if (entries[i] === ACTION) {
+        const store = entries[i + 2] as StateStore
+        try {
+          ;(entries[i + 1] as () => void)()
+        } catch (error) {
+          throw new StreamsError(`Could not undo a partial write to state store "${store.name}"`, { cause: error })
+        }
+        continue
+      }
       const store = entries[i] as KeyValueStore<unknown, unknown>
       const key = entries[i + 1]
       const previous = entries[i + 2]
@@ -57,10 +75,14 @@ function isKeyValueStore(store: StateStore): store is KeyValueStore<unknown, unk
 
 /**
  * The store a processor sees: every method of `store` bound to it, with the key-value writes
- * recording their previous values in `log`. Built once per store and task. Stores other than
- * key-value stores are returned unwrapped (window and session stores: not yet undoable).
+ * recording their previous values in `log`. Built once per store and task. Window, session and
+ * suppression-buffer stores undo themselves: they get a recorder and are returned as they are.
  */
 export function undoable<S extends StateStore>(store: S, log: UndoLog): S {
+  if (isSelfUndoingStore(store)) {
+    store.setUndoRecorder((undo) => log.recordAction(store, undo))
+    return store
+  }
   if (!isKeyValueStore(store)) return store
   const inner = store
   const view: { [key: string | symbol]: unknown } = {}
