@@ -13,6 +13,8 @@ export type Initializer<VA> = () => VA
 export type Aggregator<K, V, VA> = (key: K, value: V, aggregate: VA) => VA
 /** Combines the current aggregate with a value (adder), or takes a value out of it (subtractor). */
 export type Reducer<V> = (aggregate: V, value: V) => V
+/** Combines a record's value with the other join side's (Kafka's `ValueJoinerWithKey`, values first). */
+export type ValueJoiner<V, VO, VR, K = unknown> = (value: V, otherValue: VO, key: K) => VR
 
 /** A mapper may answer `{ key, value }` or a `[key, value]` pair. */
 export type KeyValueLike<K, V> = KeyValue<K, V> | readonly [K, V]

@@ -1,3 +1,4 @@
+import type { KTableValueGetterSupplier } from '../../processors/ktable-value-getter.ts'
 import type { Serde } from '../../serdes/serde.ts'
 import type { InternalStreamsBuilder } from './internal-builder.ts'
 
@@ -27,4 +28,10 @@ export interface TableInternals {
   readonly storeName: string | undefined
   /** Makes this table's updates carry old values (and its parents', when it needs theirs). */
   enableSendingOldValues(): void
+  /**
+   * How a processor reads this table's current rows (joins). Absent: the rows are read from
+   * `storeName`. A table that is not stored computes them over its parent's getter, or is
+   * materialized when first asked (see `valueGetterSupplierOf` in join-support.ts).
+   */
+  readonly valueGetterSupplier?: () => KTableValueGetterSupplier<any, any>
 }

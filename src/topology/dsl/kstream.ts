@@ -1,4 +1,4 @@
-import type { ForeachAction, KeyValueLike, KeyValueMapper, Predicate, ValueMapper } from '../../processors/functions.ts'
+import type { ForeachAction, KeyValueLike, KeyValueMapper, Predicate, ValueJoiner, ValueMapper } from '../../processors/functions.ts'
 import { KStreamFilter } from '../../processors/kstream-filter.ts'
 import { KStreamFlatMapValues } from '../../processors/kstream-flat-map-values.ts'
 import { KStreamFlatMap } from '../../processors/kstream-flat-map.ts'
@@ -11,8 +11,11 @@ import type { FixedKeyProcessorSupplier, ProcessorSupplier } from '../../process
 import type { Serde } from '../../serdes/serde.ts'
 import type { TopicNameExtractor } from '../nodes.ts'
 import { BranchedKStream } from './branched-kstream.ts'
+import { GlobalKTable } from './global-ktable.ts'
 import { SINK_NAME } from './internal-builder.ts'
 import { INTERNALS, type StreamInternals } from './internals.ts'
+import type { JoinedOptions } from './join-options.ts'
+import { streamGlobalTableJoin, streamTableJoin } from './joins.ts'
 import { KGroupedStream } from './kgrouped-stream.ts'
 import { KTable } from './ktable.ts'
 import { timestampedStore } from './materialized.ts'
@@ -190,6 +193,34 @@ export class KStream<in out K, in out V> {
     })
   }
 
+  /**
+   * Joins each record with the table's current row for its key, `(value, tableValue, key) => result`;
+   * records without a row are dropped, table updates emit nothing. With a global table, a key
+   * selector `(key, value) => tableKey` picks the row instead (no co-partitioning needed).
+   */
+  join<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<V, VT, VR, K>, options?: JoinedOptions<K, V, VT>): KStream<K, VR>
+  join<GK, GV, VR>(
+    globalTable: GlobalKTable<GK, GV>,
+    keySelector: KeyValueMapper<K, V, GK>,
+    joiner: ValueJoiner<V, GV, VR, K>,
+    options?: NamedOptions,
+  ): KStream<K, VR>
+  join(other: KTable<K, any> | GlobalKTable<any, any>, a: (...args: any[]) => any, b?: any, c?: any): KStream<K, any> {
+    return this.#join(other, a, b, c, false)
+  }
+
+  /** Like `join`, but a record without a row joins with `null` instead of being dropped. */
+  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<V, VT | null, VR, K>, options?: JoinedOptions<K, V, VT>): KStream<K, VR>
+  leftJoin<GK, GV, VR>(
+    globalTable: GlobalKTable<GK, GV>,
+    keySelector: KeyValueMapper<K, V, GK>,
+    joiner: ValueJoiner<V, GV | null, VR, K>,
+    options?: NamedOptions,
+  ): KStream<K, VR>
+  leftJoin(other: KTable<K, any> | GlobalKTable<any, any>, a: (...args: any[]) => any, b?: any, c?: any): KStream<K, any> {
+    return this.#join(other, a, b, c, true)
+  }
+
   /** The stream as a changelog: each record upserts its key's row, a null value deletes it. */
   toTable(options?: StoreOptions<K, V>): KTable<K, V> {
     const i = this[INTERNALS]
@@ -214,6 +245,12 @@ export class KStream<in out K, in out V> {
         flags.sendOldValues = true
       },
     })
+  }
+
+  #join(other: KTable<K, any> | GlobalKTable<any, any>, a: (...args: any[]) => any, b: any, c: any, left: boolean): KStream<K, any> {
+    if (other instanceof GlobalKTable) return streamGlobalTableJoin(this[INTERNALS], other, a, b, left, c)
+    if (other instanceof KTable) return streamTableJoin(this[INTERNALS], other[INTERNALS], a, left, b)
+    throw new TypeError(`${left ? 'leftJoin' : 'join'}() joins a KTable or a GlobalKTable, got ${String(other)}`)
   }
 
   #filter(predicate: Predicate<K, V>, not: boolean, options: NamedOptions | undefined): KStream<K, V> {

@@ -1,9 +1,14 @@
-import type { KeyValueLike, KeyValueMapper, Predicate, ValueMapper } from '../../processors/functions.ts'
+import type { KeyValueLike, KeyValueMapper, Predicate, ValueJoiner, ValueMapper } from '../../processors/functions.ts'
 import { KTableFilter } from '../../processors/ktable-filter.ts'
 import { KTableMapValues } from '../../processors/ktable-map-values.ts'
 import { KTableRepartitionMap } from '../../processors/ktable-repartition-map.ts'
 import { KTableToStream } from '../../processors/ktable-to-stream.ts'
+import { filterValueGetterSupplier, mapValuesValueGetterSupplier, type KTableValueGetterSupplier } from '../../processors/ktable-value-getter.ts'
+import { foreignKeyJoin } from './foreign-key-join.ts'
 import { INTERNALS, type TableInternals } from './internals.ts'
+import type { TableJoinedOptions } from './join-options.ts'
+import { valueGetterSupplierOf } from './join-support.ts'
+import { tableTableJoin, type TableJoinKind } from './joins.ts'
 import { KGroupedTable } from './kgrouped-table.ts'
 import { KStream } from './kstream.ts'
 import { timestampedStore, wantsStore } from './materialized.ts'
@@ -49,7 +54,7 @@ export class KTable<in out K, in out V> {
     const flags = { sendOldValues: false }
     b.topology.addProcessor(name, () => new KTableMapValues(mapper, storeName, flags), t.name)
     const valueSerde = b.valueSerde(options?.value, undefined)
-    return this.#derive<VR>(name, storeName, valueSerde, flags, options)
+    return this.#derive<VR>(name, storeName, valueSerde, flags, options, () => mapValuesValueGetterSupplier(valueGetterSupplierOf<K, V>(t), mapper))
   }
 
   /** The table's updates as a stream: each change's new value, null for a delete. */
@@ -86,6 +91,45 @@ export class KTable<in out K, in out V> {
     })
   }
 
+  /**
+   * Joins rows of both tables with the same key, `(value, otherValue, key) => result`; an update on
+   * either side updates the result, a delete on either side deletes it. With a foreign-key
+   * extractor, `(value, key) => otherKey`, each row joins the other table's row under that key
+   * instead (Kafka's foreign-key join): the result keeps this table's keys.
+   */
+  join<KO, VO, VR>(
+    other: KTable<KO, VO>,
+    foreignKeyExtractor: ValueMapper<V, KO, K>,
+    joiner: ValueJoiner<V, VO, VR, K>,
+    options?: TableJoinedOptions<K, VR, KO>,
+  ): KTable<K, VR>
+  join<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V, VO, VR, K>, options?: StoreOptions<K, VR>): KTable<K, VR>
+  join(other: KTable<any, any>, a: (...args: any[]) => any, b?: any, c?: any): KTable<K, any> {
+    return this.#join(other, a, b, c, 'inner')
+  }
+
+  /** Like `join`, but every row of this table shows in the result, joined with `null` when the other has none. */
+  leftJoin<KO, VO, VR>(
+    other: KTable<KO, VO>,
+    foreignKeyExtractor: ValueMapper<V, KO, K>,
+    joiner: ValueJoiner<V, VO | null, VR, K>,
+    options?: TableJoinedOptions<K, VR, KO>,
+  ): KTable<K, VR>
+  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V, VO | null, VR, K>, options?: StoreOptions<K, VR>): KTable<K, VR>
+  leftJoin(other: KTable<any, any>, a: (...args: any[]) => any, b?: any, c?: any): KTable<K, any> {
+    return this.#join(other, a, b, c, 'left')
+  }
+
+  /** Rows of either table show in the result, joined with `null` where the other side has none. */
+  outerJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V | null, VO | null, VR, K>, options?: StoreOptions<K, VR>): KTable<K, VR> {
+    return tableTableJoin<K, V, VO, VR>(this[INTERNALS], other[INTERNALS], joiner, 'outer', options)
+  }
+
+  #join(other: KTable<any, any>, a: (...args: any[]) => any, b: any, c: any, kind: TableJoinKind): KTable<K, any> {
+    if (typeof b === 'function') return foreignKeyJoin(this[INTERNALS], other[INTERNALS], a, b, kind === 'left', c)
+    return tableTableJoin(this[INTERNALS], other[INTERNALS], a, kind, b)
+  }
+
   #filter(predicate: Predicate<K, V>, not: boolean, options: StoreOptions<K, V> | undefined): KTable<K, V> {
     const t = this[INTERNALS]
     const b = t.builder
@@ -93,12 +137,13 @@ export class KTable<in out K, in out V> {
     const name = b.nameOr(options?.name, 'KTABLE-FILTER-')
     const flags = { sendOldValues: false }
     b.topology.addProcessor(name, () => new KTableFilter(predicate, not, storeName, flags), t.name)
-    return this.#derive<V>(name, storeName, b.valueSerde(options?.value, t.valueSerde), flags, options)
+    return this.#derive<V>(name, storeName, b.valueSerde(options?.value, t.valueSerde), flags, options, () =>
+      filterValueGetterSupplier(valueGetterSupplierOf<K, V>(t), predicate, not))
   }
 
   /**
-   * The table after a filter or mapValues. A stored one answers old values from its own store;
-   * one that is not computes them from its parent's, so asking it asks the parent too.
+   * The table after a filter or mapValues. A stored one answers old values and lookups from its
+   * own store; one that is not computes them from its parent's, so asking it asks the parent too.
    */
   #derive<VR>(
     name: string,
@@ -106,6 +151,7 @@ export class KTable<in out K, in out V> {
     valueSerde: TableInternals['valueSerde'],
     flags: { sendOldValues: boolean },
     options: StoreOptions<K, any> | undefined,
+    computedGetter: () => KTableValueGetterSupplier<K, VR>,
   ): KTable<K, VR> {
     const t = this[INTERNALS]
     const b = t.builder
@@ -121,6 +167,7 @@ export class KTable<in out K, in out V> {
         flags.sendOldValues = true
         if (storeName === undefined) t.enableSendingOldValues()
       },
+      ...(storeName === undefined && { valueGetterSupplier: computedGetter }),
     })
   }
 }
