@@ -5,6 +5,7 @@ import type { ProcessorSupplier } from '../../processors/processor.ts'
 import type { Serde } from '../../serdes/serde.ts'
 import { long } from '../../serdes/long.ts'
 import type { SendOldValues } from '../../processors/change.ts'
+import { CogroupedKStream } from './cogrouped-kstream.ts'
 import type { InternalStreamsBuilder } from './internal-builder.ts'
 import { KTable } from './ktable.ts'
 import { timestampedStore } from './materialized.ts'
@@ -74,6 +75,15 @@ export class KGroupedStream<in out K, in out V> {
     const valueSerde = b.valueSerde(options?.value, undefined)
     return this.#aggregate(storeName, name, options, valueSerde, (flags) => () =>
       new KStreamAggregate<K, V, VA>(storeName, initializer, aggregator as Aggregator<K, V, VA>, flags))
+  }
+
+  /**
+   * Starts a cogroup (Kafka's `CogroupedKStream`): this stream's values fold into an aggregate of
+   * type `VA` shared with the grouped streams added by `.cogroup(other, aggregator)`; annotate the
+   * aggregate parameter (`(k, v, agg: number) => ...`) to fix `VA`.
+   */
+  cogroup<VA>(aggregator: (key: K, value: V, aggregate: VA) => VA): CogroupedKStream<K, VA> {
+    return new CogroupedKStream<K, VA>([{ grouped: this.#g, aggregator: aggregator as Aggregator<K, any, VA> }])
   }
 
   #aggregate<VA>(
