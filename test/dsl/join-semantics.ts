@@ -72,3 +72,13 @@ export function collectDropped(body: () => void): DroppedRecord[] {
   }
   return dropped
 }
+
+/** Like `collectDropped`, for code that awaits: collects until `stop()`. */
+export function subscribeDropped(): { readonly records: DroppedRecord[]; stop(): void } {
+  const records: DroppedRecord[] = []
+  const listener = (message: unknown): void => {
+    records.push(message as DroppedRecord)
+  }
+  subscribe(DROPPED_RECORDS_CHANNEL, listener)
+  return { records, stop: () => unsubscribe(DROPPED_RECORDS_CHANNEL, listener) }
+}
