@@ -143,6 +143,13 @@ export class TopologyTestDriver implements InputSink, OutputSource {
     return this.#wallClock
   }
 
+  /** Records operators dropped on purpose (late for their window), all tasks: Kafka's `dropped-records-total`. */
+  get droppedRecords(): number {
+    let dropped = 0
+    for (const task of this.#tasks) dropped += task.droppedRecords
+    return dropped
+  }
+
   getStateStore<S extends StateStore = StateStore>(name: string): S {
     const store = this.#findStore(name)
     if (store === undefined) {

@@ -13,6 +13,8 @@ export interface ContextHost {
   globalStore(name: string): StateStore | undefined
   schedule(node: ProcessorNode, intervalMs: number, type: PunctuationType, punctuator: Punctuator): Cancellable
   requestCommit(): void
+  /** Counts a record a processor dropped on purpose and logs a warning naming it. */
+  recordDropped(node: ProcessorNode, reason: string, details: { readonly [key: string]: unknown }): void
 }
 
 /**
@@ -106,6 +108,19 @@ export class ProcessorContextImpl implements ProcessorContext<unknown, unknown> 
 
   commit(): void {
     this.#host.requestCommit()
+  }
+
+  /**
+   * DSL operators report the records they skip on purpose here (a record too late for its
+   * window): the task counts them (`droppedRecords`) and logs a warning naming the record's topic,
+   * partition and offset — never silently. Found by shape (see src/processors/dropped-record.ts),
+   * so keep the name.
+   */
+  reportDroppedRecord(reason: string, details: { readonly [key: string]: unknown }): void {
+    this.#host.recordDropped(this.currentNode, reason, {
+      ...(this.recordTopic !== undefined && { topic: this.recordTopic, partition: this.recordPartition, offset: this.recordOffset }),
+      ...details,
+    })
   }
 
   currentStreamTimeMs(): number {

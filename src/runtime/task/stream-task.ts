@@ -48,6 +48,8 @@ export class StreamTask implements ContextHost, HeadFailureHandler, PunctuationR
   commitNeeded = false
   /** A processor called `context.commit()`. */
   commitRequested = false
+  /** Records DSL operators dropped on purpose (late for their window), Kafka's `dropped-records-total`. */
+  droppedRecords = 0
 
   readonly #config: ResolvedTaskConfig
   readonly #nodes = new Map<string, ProcessorNode>()
@@ -309,6 +311,11 @@ export class StreamTask implements ContextHost, HeadFailureHandler, PunctuationR
 
   requestCommit(): void {
     this.commitRequested = true
+  }
+
+  recordDropped(node: ProcessorNode, reason: string, details: { readonly [key: string]: unknown }): void {
+    this.droppedRecords++
+    this.#config.logger.warn({ taskId: this.id, processor: node.name, ...details }, reason)
   }
 
   // PunctuationRunner

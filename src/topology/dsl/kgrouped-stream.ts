@@ -10,6 +10,11 @@ import type { InternalStreamsBuilder } from './internal-builder.ts'
 import { KTable } from './ktable.ts'
 import { timestampedStore } from './materialized.ts'
 import type { StoreOptions } from './options.ts'
+import { SessionWindowedKStream } from './session-windowed-kstream.ts'
+import type { SessionWindows } from './session-windows.ts'
+import type { SlidingWindows } from './sliding-windows.ts'
+import { TimeWindowedKStream } from './time-windowed-kstream.ts'
+import { TimeWindows } from './time-windows.ts'
 
 export interface GroupedStreamInternals {
   readonly builder: InternalStreamsBuilder
@@ -86,6 +91,36 @@ export class KGroupedStream<in out K, in out V> {
     return new CogroupedKStream<K, VA>([{ grouped: this.#g, aggregator: aggregator as Aggregator<K, any, VA> }])
   }
 
+  /**
+   * Windows the grouped records for windowed aggregations (Kafka's `windowedBy`): time windows
+   * (tumbling, hopping) and sliding windows give a `TimeWindowedKStream`, session windows a
+   * `SessionWindowedKStream`; their aggregations return tables keyed by `Windowed<K>`.
+   */
+  windowedBy(windows: TimeWindows | SlidingWindows): TimeWindowedKStream<K, V>
+  windowedBy(windows: SessionWindows): SessionWindowedKStream<K, V>
+  windowedBy(windows: TimeWindows | SlidingWindows | SessionWindows): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> {
+    const host = { grouped: this.#g, aggregationSource: (storeName: string) => this.#aggregationSource(storeName) }
+    if (windows instanceof TimeWindows || 'timeDifferenceMs' in windows) return new TimeWindowedKStream<K, V>(host, windows)
+    return new SessionWindowedKStream<K, V>(host, windows)
+  }
+
+  /** Where an aggregation reads from: the grouping node, or a repartition topic's source when the key changed. */
+  #aggregationSource(storeName: string): string {
+    const g = this.#g
+    const b = g.builder
+    if (!g.repartitionRequired) return g.name
+    if (this.#namedRepartitionSource !== undefined) {
+      // Kafka generates (and drops) the sink, filter and source names again; so do we, to keep numbering equal.
+      for (let n = 0; n < 3; n++) b.newProcessorName('')
+      return this.#namedRepartitionSource
+    }
+    const source = b.repartition(g.name, g.repartitionName ?? storeName, b.internalSerde(g.keySerde), b.internalSerde(g.valueSerde), {
+      dropNullKeys: true,
+    })
+    if (g.repartitionName !== undefined) this.#namedRepartitionSource = source
+    return source
+  }
+
   #aggregate<VA>(
     storeName: string,
     name: string,
@@ -95,19 +130,7 @@ export class KGroupedStream<in out K, in out V> {
   ): KTable<K, VA> {
     const g = this.#g
     const b = g.builder
-    let source = g.name
-    if (g.repartitionRequired) {
-      if (this.#namedRepartitionSource !== undefined) {
-        // Kafka generates (and drops) the sink, filter and source names again; so do we, to keep numbering equal.
-        for (let n = 0; n < 3; n++) b.newProcessorName('')
-        source = this.#namedRepartitionSource
-      } else {
-        source = b.repartition(g.name, g.repartitionName ?? storeName, b.internalSerde(g.keySerde), b.internalSerde(g.valueSerde), {
-          dropNullKeys: true,
-        })
-        if (g.repartitionName !== undefined) this.#namedRepartitionSource = source
-      }
-    }
+    const source = this.#aggregationSource(storeName)
     const flags = { sendOldValues: false }
     b.topology.addProcessor(name, supplier(flags), source)
     const keySerde = b.keySerde(options?.key, g.keySerde)
