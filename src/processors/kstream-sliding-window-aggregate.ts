@@ -55,7 +55,7 @@ export class KStreamSlidingWindowAggregate<K, V, VA> extends WindowAggregateBase
   }
 
   protected storedWindows(): KeyValueIterator<Windowed<K>, { value: VA; timestamp: number; closesAt: number }> {
-    return new MappedKeyValueIterator(this.#store.all(), ({ key, value }) => ({ key, value: { ...value, closesAt: key.window.end } }))
+    return new MappedKeyValueIterator(this.#store.all(), ({ key, value }) => ({ key, value: { ...value, closesAt: key.window.end + 1 } }))
   }
 
   protected currentValue(window: Windowed<K>): ValueAndTimestamp<VA> | undefined {
@@ -159,7 +159,7 @@ export class KStreamSlidingWindowAggregate<K, V, VA> extends WindowAggregateBase
     const start = record.timestamp + 1
     const window: Windowed<K> = { key, window: { start, end: start + this.#difference } }
     this.#store.put(key, aggregate, start)
-    this.trackNewWindow(window, window.window.end)
+    this.trackNewWindow(window, window.window.end + 1)
     this.forwardUpdate(window, aggregate.value, null, aggregate.timestamp, record.headers)
   }
 
@@ -170,7 +170,8 @@ export class KStreamSlidingWindowAggregate<K, V, VA> extends WindowAggregateBase
   #update(record: Record<K, V>, key: K, value: V, start: number, base: ValueAndTimestamp<VA> | undefined, existing: boolean, closeTime: number): void {
     const timestamp = record.timestamp
     const end = start + this.#difference
-    if (end <= closeTime) {
+    // The end is inclusive, so a window ending at the close time still takes records (as Kafka).
+    if (end < closeTime) {
       reportExpiredWindow(this.context, { timestamp, window: windowString(start, end, true), expiration: closeTime, streamTime: this.observedStreamTime })
       return
     }
@@ -178,7 +179,7 @@ export class KStreamSlidingWindowAggregate<K, V, VA> extends WindowAggregateBase
     const newTimestamp = base === undefined || base.timestamp < timestamp ? timestamp : base.timestamp
     this.#store.put(key, { value: aggregate, timestamp: newTimestamp }, start)
     const window: Windowed<K> = { key, window: { start, end } }
-    if (!existing) this.trackNewWindow(window, end)
+    if (!existing) this.trackNewWindow(window, end + 1)
     this.forwardUpdate(window, aggregate, existing && base !== undefined ? base.value : null, newTimestamp, record.headers)
   }
 }
