@@ -7,9 +7,12 @@
  *   KSTREAMS_INTEGRATION=0 KSTREAMS_INTEGRATION_REASON=...  they don't, and why
  * A test file run on its own (`node --test test/integration/x.test.ts`) probes by itself.
  *
- * Usage in a test file:
+ * Usage in a test file (skip each test, not the suite, so the runner counts them as skipped):
  *   const services = await integrationServices()
- *   describe('...', { skip: services.skip }, () => { before(services.require); ... })
+ *   describe('...', () => {
+ *     before(async () => { if (services.ready()) fixture = await ... })
+ *     test('...', { skip: services.skip }, async () => { ... })
+ *   })
  */
 import { apiVersions } from './api-versions.ts'
 
@@ -58,8 +61,11 @@ export async function servicesProblem(timeoutMs = 3000): Promise<string | undefi
 export interface IntegrationServices {
   /** For `describe/test({ skip })`: the one-line reason, or false to run. Never a reason under CI. */
   readonly skip: string | false
-  /** For a `before` hook: throws the reason when services are missing (only reachable under CI). */
-  readonly require: () => void
+  /**
+   * For `before` hooks, which node runs even when every test in the suite is skipped:
+   * false = skipping, set nothing up; true = services answer; throws when they are missing under CI.
+   */
+  readonly ready: () => boolean
   readonly problem: string | undefined
 }
 
@@ -76,8 +82,10 @@ export function integrationServices(): Promise<IntegrationServices> {
     return {
       problem,
       skip,
-      require: () => {
+      ready: () => {
+        if (skip !== false) return false
         if (problem !== undefined) throw new Error(`CI=true requires a broker and a registry: ${problem}`)
+        return true
       },
     }
   })()

@@ -20,10 +20,10 @@ interface Member {
   assignment: number[] | undefined
 }
 
-describe('consumer group', { skip: services.skip }, () => {
+describe('consumer group', () => {
   let broker: BrokerFixture
   before(async () => {
-    services.require()
+    if (!services.ready()) return
     broker = await brokerFixture()
   })
   after(() => broker?.cleanup())
@@ -46,7 +46,7 @@ describe('consumer group', { skip: services.skip }, () => {
     return m
   }
 
-  test('manual commits read back; a second member splits the partitions disjointly and completely', async () => {
+  test('manual commits read back; a second member splits the partitions disjointly and completely', { skip: services.skip }, async () => {
     const topic = uniqueName('group-in')
     const groupId = broker.trackGroup(uniqueName('group'))
     await broker.createTopics([{ topic, numPartitions: PARTITIONS }])
