@@ -44,3 +44,13 @@ export class UnknownTopicOrPartitionError extends KafkaClientError {
 export class ClientClosedError extends KafkaClientError {
   override readonly name = 'ClientClosedError'
 }
+
+/**
+ * `commitTransaction` failed in a way that leaves its outcome unknown (a timeout, a lost
+ * connection, exhausted retries): the transaction may or may not have committed. Never abort
+ * after this; discard the producer and create a new one with the same transactional id, whose
+ * initialisation settles the old transaction (DESIGN.md, decision 6).
+ */
+export class TransactionCommitAmbiguousError extends KafkaClientError {
+  override readonly name = 'TransactionCommitAmbiguousError'
+}

@@ -1,0 +1,74 @@
+import type { EachBatchPayload } from 'kafkajs'
+import type { Logger } from '../../instrumentation/logger.ts'
+import { partitionKey } from '../port.ts'
+import { isRebalancing, protocolErrorType } from './errors.ts'
+import type { FetchBuffer } from './fetch-buffer.ts'
+import { BufferedBatch } from './fetch-buffer.ts'
+import type { RebalanceSteps } from './rebalance-steps.ts'
+import { toConsumerRecord } from './records.ts'
+
+export interface HandoffContext {
+  readonly buffer: FetchBuffer
+  readonly steps: RebalanceSteps
+  readonly paused: ReadonlySet<string>
+  readonly heartbeatInterval: number
+  readonly rebalanceTimeout: number
+  readonly logger: Logger
+  /** False while the consumer closes or has left the group. */
+  accepting(): boolean
+}
+
+/**
+ * kafkajs's `eachBatch` callback: it puts the batch in the buffer and returns only once
+ * `poll()` has taken it (or let it go), so kafkajs fetches no further ahead than the runtime
+ * consumes; then it resolves exactly the offsets the runtime took. kafkajs heartbeats only
+ * between batches, so while it waits the callback heartbeats itself.
+ *
+ * If a heartbeat reports a rebalance, the callback keeps kafkajs from rejoining until `poll()`
+ * has run the listener's revoke (bounded by half the rebalance timeout): the runtime's commits
+ * then land while this member still belongs to the old generation.
+ */
+export function batchHandoff(ctx: HandoffContext): (payload: EachBatchPayload) => Promise<void> {
+  return async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+    const key = partitionKey(batch.topic, batch.partition)
+    if (!ctx.steps.owns || !ctx.accepting() || ctx.paused.has(key) || isStale() || batch.messages.length === 0) return
+    const records = batch.messages.map((m) => toConsumerRecord(batch.topic, batch.partition, m))
+    const entry = new BufferedBatch(batch.topic, batch.partition, records)
+    ctx.buffer.add(entry)
+    try {
+      while ((await settledWithin(entry.settled, ctx.heartbeatInterval)) === undefined) {
+        if (!isRunning()) break
+        try {
+          await heartbeat()
+        } catch (error) {
+          if (isRebalancing(error)) {
+            const revoked = ctx.steps.revoke()
+            ctx.logger.debug({ partition: key }, 'rebalance noticed while a batch waits: rejoining once the listener has revoked')
+            if (revoked) await settledWithin(revoked, ctx.rebalanceTimeout / 2)
+          } else if (protocolErrorType(error) === 'UNKNOWN_MEMBER_ID') {
+            // Evicted: the partitions are gone already, nothing to wait for.
+            ctx.steps.revoke()
+          }
+          throw error
+        }
+      }
+    } finally {
+      ctx.buffer.release((b) => b === entry)
+      const last = entry.lastTaken()
+      if (last) resolveOffset(String(last.offset))
+    }
+  }
+}
+
+/** The promise's value if it settles within `ms`, else undefined. */
+export async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms)
+  })
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}

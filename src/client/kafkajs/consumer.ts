@@ -1,0 +1,325 @@
+import type {
+  Admin as KafkaJsAdminClient,
+  Consumer as KafkaJsConsumerClient,
+  ConsumerCrashEvent,
+  ConsumerGroupJoinEvent,
+  Kafka,
+} from 'kafkajs'
+import type { Logger } from '../../instrumentation/logger.ts'
+import { rangeAssignor } from '../embedded/range-assignor.ts'
+import { ClientClosedError, CommitFailedError, KafkaClientError } from '../errors.ts'
+import type { Consumer, ConsumerConfig, ConsumerRecord, TopicPartition, TopicPartitionOffset } from '../port.ts'
+import { partitionKey } from '../port.ts'
+import { fetchCommitted } from './admin.ts'
+import { batchHandoff } from './batch-handoff.ts'
+import { translateCommitError, translateError } from './errors.ts'
+import { FetchBuffer } from './fetch-buffer.ts'
+import type { LeaderAssignment } from './group-assignor.ts'
+import { assignedPartitions, followerUserData, toKafkaJsAssigner } from './group-assignor.ts'
+import { RebalanceSteps } from './rebalance-steps.ts'
+import { groupByTopic } from './records.ts'
+
+export interface KafkaJsConsumerOptions {
+  readonly sessionTimeout: number
+  /** Also the max poll interval: a consumer that doesn't poll for this long leaves the group. */
+  readonly rebalanceTimeout: number
+  readonly heartbeatInterval: number
+  readonly maxWaitTimeInMs: number
+  readonly maxBytesPerPartition: number
+  readonly maxBytes: number
+  readonly partitionsConsumedConcurrently: number
+  readonly maxPollRecords: number
+  readonly logger: Logger
+}
+
+/**
+ * The port's poll-based consumer over kafkajs's push-based `run({ eachBatch })` (DESIGN.md,
+ * decision 6): fetched batches wait in a buffer for `poll()` (see batch-handoff.ts), offsets
+ * are never committed automatically, and rebalances reach the listener inside `poll()` as
+ * revoke-then-assign steps (see rebalance-steps.ts). kafkajs has no revoke callback: when it
+ * notices a rebalance on an idle heartbeat it rejoins at once, and commits made in
+ * `onPartitionsRevoked` may then fail with `CommitFailedError`.
+ *
+ * kafkajs's runner lives on its own, so a runtime stuck between polls would keep its partitions
+ * forever; like the Java consumer's `max.poll.interval.ms`, a consumer that has not polled for
+ * the rebalance timeout leaves the group, and joins again at its next `poll()`.
+ */
+export class KafkaJsConsumer implements Consumer {
+  readonly #kafka: Kafka
+  readonly #config: ConsumerConfig
+  readonly #options: KafkaJsConsumerOptions
+  readonly #logger: Logger
+  readonly #buffer = new FetchBuffer()
+  readonly #steps: RebalanceSteps
+  readonly #paused = new Set<string>()
+  #consumer: KafkaJsConsumerClient | undefined
+  #admin: Promise<KafkaJsAdminClient> | undefined
+  #leaderAssignment: LeaderAssignment | undefined
+  /** kafkajs's runner is in the group (joined, not crashed, stopped or left). */
+  #member = false
+  #polling = 0
+  #lastPoll = Date.now()
+  #watchdog: NodeJS.Timeout | undefined
+  /** Set while out of the group for not polling: settles when kafkajs has left. */
+  #left: Promise<void> | undefined
+  #fatal: KafkaClientError | undefined
+  #closing: Promise<void> | undefined
+  #closed = false
+
+  constructor(kafka: Kafka, config: ConsumerConfig, options: KafkaJsConsumerOptions) {
+    this.#kafka = kafka
+    this.#config = config
+    this.#options = options
+    this.#logger = options.logger.child({ component: 'kafkajs-consumer', groupId: config.groupId })
+    this.#steps = new RebalanceSteps(config, {
+      onRevoke: () => this.#buffer.release(),
+      onRevoked: () => this.#resumeAll(),
+      changed: () => this.#buffer.wake(),
+    })
+  }
+
+  async connect(): Promise<void> {
+    this.#checkOpen()
+    if (this.#consumer) return
+    const { groupId, topics } = this.#config
+    const consumer = this.#kafka.consumer({
+      groupId,
+      partitionAssigners: [toKafkaJsAssigner(this.#config.assignor ?? rangeAssignor, (r) => (this.#leaderAssignment = r))],
+      sessionTimeout: this.#options.sessionTimeout,
+      rebalanceTimeout: this.#options.rebalanceTimeout,
+      heartbeatInterval: this.#options.heartbeatInterval,
+      maxWaitTimeInMs: this.#options.maxWaitTimeInMs,
+      maxBytesPerPartition: this.#options.maxBytesPerPartition,
+      maxBytes: this.#options.maxBytes,
+      readUncommitted: this.#config.isolationLevel === 'read_uncommitted',
+      // Kafka Streams' consumers never create topics; a missing source topic is an error.
+      allowAutoTopicCreation: false,
+    })
+    consumer.on(consumer.events.GROUP_JOIN, (e: ConsumerGroupJoinEvent) => this.#onGroupJoin(e.payload))
+    consumer.on(consumer.events.REBALANCING, () => this.#steps.revoke())
+    consumer.on(consumer.events.CRASH, (e: ConsumerCrashEvent) => this.#onCrash(e.payload))
+    this.#consumer = consumer
+    try {
+      await consumer.connect()
+      await consumer.subscribe({ topics: [...topics], fromBeginning: this.#config.autoOffsetReset === 'earliest' })
+    } catch (error) {
+      this.#consumer = undefined
+      await consumer.disconnect().catch(() => undefined)
+      throw translateError(error, `consumer of group "${groupId}" could not subscribe to ${topics.join(', ')}`)
+    }
+    this.#run(consumer)
+    this.#lastPoll = Date.now()
+    const every = Math.max(50, Math.min(1000, this.#options.rebalanceTimeout / 4))
+    this.#watchdog = setInterval(() => this.#checkPollInterval(), every).unref()
+  }
+
+  async poll(maxWaitMs: number): Promise<ConsumerRecord[]> {
+    this.#connected()
+    this.#polling++
+    try {
+      if (this.#left) {
+        // Revoke first: commits made for partitions this member has lost must fail, not land.
+        await this.#steps.run()
+        await this.#rejoin()
+      }
+      const deadline = Date.now() + maxWaitMs
+      for (;;) {
+        if (this.#steps.pending) {
+          await this.#steps.run()
+          continue
+        }
+        if (this.#closed || this.#closing) return []
+        if (this.#fatal) throw this.#fatal
+        const records = this.#buffer.take(this.#options.maxPollRecords, (key) => this.#paused.has(key))
+        if (records.length > 0) return records
+        const remaining = deadline - Date.now()
+        if (remaining <= 0) return []
+        await this.#buffer.wait(remaining)
+      }
+    } finally {
+      this.#polling--
+      this.#lastPoll = Date.now()
+    }
+  }
+
+  assignment(): TopicPartition[] {
+    return this.#steps.assignment()
+  }
+
+  pause(partitions: ReadonlyArray<TopicPartition>): void {
+    if (partitions.length === 0) return
+    const consumer = this.#connected()
+    try {
+      consumer.pause(groupByTopic(partitions))
+    } catch (error) {
+      throw translateError(error, 'pause')
+    }
+    const keys = new Set(partitions.map((p) => partitionKey(p.topic, p.partition)))
+    for (const key of keys) this.#paused.add(key)
+    // A paused partition's waiting batch would hold up kafkajs's next fetch for every partition.
+    this.#buffer.release((b) => keys.has(b.key))
+  }
+
+  resume(partitions: ReadonlyArray<TopicPartition>): void {
+    if (partitions.length === 0) return
+    const consumer = this.#connected()
+    try {
+      consumer.resume(groupByTopic(partitions))
+    } catch (error) {
+      throw translateError(error, 'resume')
+    }
+    for (const p of partitions) this.#paused.delete(partitionKey(p.topic, p.partition))
+  }
+
+  seek(partition: TopicPartitionOffset): void {
+    const consumer = this.#connected()
+    const key = partitionKey(partition.topic, partition.partition)
+    if (!this.#steps.assignment().some((p) => partitionKey(p.topic, p.partition) === key)) {
+      throw new KafkaClientError(`Cannot seek ${partition.topic}-${partition.partition}: not assigned to this consumer`)
+    }
+    try {
+      consumer.seek({ topic: partition.topic, partition: partition.partition, offset: String(partition.offset) })
+    } catch (error) {
+      throw translateError(error, 'seek')
+    }
+    this.#buffer.release((b) => b.key === key)
+  }
+
+  async commit(offsets: ReadonlyArray<TopicPartitionOffset>): Promise<void> {
+    const consumer = this.#connected()
+    if (offsets.length === 0) return
+    // kafkajs silently skips a commit while its runner is down; the port must not.
+    if (!this.#member) throw new CommitFailedError(`Consumer of group "${this.#config.groupId}" is not a member of the group`, { retriable: true })
+    try {
+      await consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })))
+    } catch (error) {
+      throw translateCommitError(error, `commit for group "${this.#config.groupId}"`)
+    }
+  }
+
+  async committed(partitions: ReadonlyArray<TopicPartition>): Promise<Map<string, number>> {
+    this.#connected()
+    if (partitions.length === 0) return new Map()
+    this.#admin ??= (async () => {
+      const admin = this.#kafka.admin()
+      await admin.connect()
+      return admin
+    })()
+    let admin: KafkaJsAdminClient
+    try {
+      admin = await this.#admin
+    } catch (error) {
+      this.#admin = undefined
+      throw translateError(error, 'committed offsets (admin connect)')
+    }
+    return fetchCommitted(admin, this.#config.groupId, partitions)
+  }
+
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve()
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async #close(): Promise<void> {
+    clearInterval(this.#watchdog)
+    try {
+      // Revoke while still a member, so the listener's commits count.
+      await this.#steps.closeRevoking()
+    } finally {
+      this.#buffer.release()
+      this.#member = false
+      const admin = this.#admin ? await this.#admin.catch(() => undefined) : undefined
+      await Promise.allSettled([this.#consumer?.disconnect(), admin?.disconnect()])
+      this.#closed = true
+      this.#buffer.wake()
+    }
+  }
+
+  /** run() settles only after the first join, which may wait for other members to poll: not awaited. */
+  #run(consumer: KafkaJsConsumerClient): void {
+    consumer
+      .run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.#options.partitionsConsumedConcurrently,
+        eachBatch: batchHandoff({
+          buffer: this.#buffer,
+          steps: this.#steps,
+          paused: this.#paused,
+          heartbeatInterval: this.#options.heartbeatInterval,
+          rebalanceTimeout: this.#options.rebalanceTimeout,
+          logger: this.#logger,
+          accepting: () => !this.#closing && !this.#left,
+        }),
+      })
+      .catch((error: unknown) => this.#fail(error))
+  }
+
+  #checkPollInterval(): void {
+    if (this.#polling > 0 || this.#left || this.#closing || !this.#consumer) return
+    const idle = Date.now() - this.#lastPoll
+    if (idle <= this.#options.rebalanceTimeout) return
+    this.#logger.warn({ idleMs: idle, maxPollIntervalMs: this.#options.rebalanceTimeout }, 'poll() was not called within the max poll interval: leaving the group until the next poll')
+    this.#member = false
+    this.#steps.revoke()
+    this.#left = this.#consumer.stop().catch((error: unknown) => this.#logger.warn({ err: error }, 'leaving the group failed'))
+  }
+
+  async #rejoin(): Promise<void> {
+    await this.#left
+    this.#left = undefined
+    if (this.#consumer && !this.#closing) this.#run(this.#consumer)
+  }
+
+  #onGroupJoin(payload: ConsumerGroupJoinEvent['payload']): void {
+    this.#member = true
+    const partitions = assignedPartitions(payload.memberAssignment)
+    let userData: Promise<Buffer> | undefined
+    if (this.#config.assignor?.onAssignment) {
+      const own = payload.isLeader ? this.#leaderAssignment?.userData.get(payload.memberId) : undefined
+      userData = own ? Promise.resolve(own) : followerUserData(this.#consumer!, payload.memberId, this.#logger)
+    }
+    this.#leaderAssignment = undefined
+    this.#logger.debug({ memberId: payload.memberId, isLeader: payload.isLeader, partitions: partitions.length }, 'joined the group')
+    this.#steps.assign(partitions, userData)
+  }
+
+  #onCrash({ error, restart }: ConsumerCrashEvent['payload']): void {
+    this.#member = false
+    this.#steps.revoke()
+    if (this.#closing) return
+    this.#logger.warn({ err: error, restart }, 'kafkajs consumer crashed')
+    if (!restart) this.#fail(error)
+  }
+
+  #fail(error: unknown): void {
+    this.#fatal ??= translateError(error, `consumer of group "${this.#config.groupId}" stopped`)
+    this.#buffer.wake()
+  }
+
+  /** kafkajs keeps pause state across rebalances; the port, like Java, starts a new assignment unpaused. */
+  #resumeAll(): void {
+    if (this.#paused.size === 0) return
+    const partitions = [...this.#paused].map((key) => {
+      const at = key.lastIndexOf(':')
+      return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)) }
+    })
+    this.#paused.clear()
+    try {
+      this.#consumer?.resume(groupByTopic(partitions))
+    } catch {
+      // A stopped consumer has nothing left to resume.
+    }
+  }
+
+  #connected(): KafkaJsConsumerClient {
+    this.#checkOpen()
+    if (!this.#consumer) throw new KafkaClientError('Consumer is not connected: call connect() first')
+    return this.#consumer
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new ClientClosedError('Consumer is closed')
+  }
+}

@@ -1,0 +1,41 @@
+import type { logCreator, LogEntry } from 'kafkajs'
+import type { Logger } from '../../instrumentation/logger.ts'
+
+/** kafkajs's numeric levels (its `logLevel` enum), named here so no enum value is imported. */
+export const KAFKAJS_LEVELS = { nothing: 0, error: 1, warn: 2, info: 4, debug: 5 } as const
+export type KafkaJsLogLevel = keyof typeof KAFKAJS_LEVELS
+
+/** kafkajs warns on every rebalance and logs every error answer; neither is a problem by itself. */
+function routine(namespace: string, message: string): boolean {
+  return (namespace === 'Connection' && message.startsWith('Response ')) || message === 'The group is rebalancing, re-joining'
+}
+
+/**
+ * Routes kafkajs's log lines into our Logger, one child per kafkajs namespace
+ * (`{ component: 'kafkajs', namespace: 'Consumer' }`), keeping kafkajs's structured fields.
+ * kafkajs's info lines (every join, pause and resume) go to debug: the runtime reports those
+ * events itself, at the level it chooses. So do the error lines its connections write for every
+ * error answer (e.g. REBALANCE_IN_PROGRESS on each rebalance): the code that sent the request
+ * handles the answer or reports it.
+ */
+export function bridgeLogs(logger: Logger): logCreator {
+  const root = logger.child({ component: 'kafkajs' })
+  const children = new Map<string, Logger>()
+  const forNamespace = (namespace: string): Logger => {
+    let child = children.get(namespace)
+    if (!child) {
+      child = namespace === '' ? root : root.child({ namespace })
+      children.set(namespace, child)
+    }
+    return child
+  }
+  return () =>
+    ({ namespace, level, log }: LogEntry): void => {
+      const { message, timestamp: _timestamp, logger: _logger, ...fields } = log
+      const target = forNamespace(namespace)
+      if (routine(namespace, message)) target.debug(fields, message)
+      else if (level === KAFKAJS_LEVELS.error) target.error(fields, message)
+      else if (level === KAFKAJS_LEVELS.warn) target.warn(fields, message)
+      else target.debug(fields, message)
+    }
+}
