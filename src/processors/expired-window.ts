@@ -1,3 +1,4 @@
+import { recordDropped } from './dropped-records.ts'
 import type { ProcessorContext } from './processor.ts'
 
 /** What the task's context offers for records dropped on purpose (see the runtime's ProcessorContextImpl). */
@@ -18,8 +19,13 @@ export function reportExpiredWindow(
   reportDroppedRecord(context, 'Skipping record for expired window', details)
 }
 
-/** Counts and logs any record an operator drops on purpose (null key, expired window, ...). */
+/**
+ * Counts and logs any record an operator drops on purpose (null key, expired window, ...), and
+ * publishes it on the `kstreams:dropped-records` diagnostics channel like the join operators do.
+ */
 export function reportDroppedRecord(context: ProcessorContext<any, any>, reason: string, details: { readonly [key: string]: unknown }): void {
+  // The task's context tracks the running node (see TimestampedTupleForwarder); fakes may not.
+  recordDropped(context, (context as unknown as { currentNode?: { name?: string } }).currentNode?.name ?? 'unknown', reason)
   const reporter = context as unknown as Partial<DroppedRecordReporter>
   if (typeof reporter.reportDroppedRecord === 'function') {
     reporter.reportDroppedRecord(reason, details)

@@ -13,6 +13,8 @@ import { KGroupedTable } from './kgrouped-table.ts'
 import { KStream } from './kstream.ts'
 import { timestampedStore, wantsStore } from './materialized.ts'
 import type { GroupedOptions, NamedOptions, StoreOptions } from './options.ts'
+import { suppressTable } from './suppress.ts'
+import type { Suppressed } from './suppressed.ts'
 
 /**
  * A changelog-backed table (Kafka Streams' `KTable`): one current value per key. Its edges carry
@@ -69,6 +71,16 @@ export class KTable<in out K, in out V> {
       valueSerde: t.valueSerde,
       repartitionRequired: false,
     })
+  }
+
+  /**
+   * Holds updates back (Kafka's `suppress`): `Suppressed.untilWindowCloses(BufferConfig.unbounded())`
+   * emits one final result per window of a windowed table once the window closes;
+   * `Suppressed.untilTimeLimit(ms, config)` emits each key's latest update `ms` after it was first
+   * held. The buffer is changelogged, so held results survive a restart.
+   */
+  suppress(suppressed: Suppressed<K>): KTable<K, V> {
+    return suppressTable(this, suppressed)
   }
 
   /**
