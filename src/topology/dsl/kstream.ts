@@ -14,13 +14,15 @@ import { BranchedKStream } from './branched-kstream.ts'
 import { GlobalKTable } from './global-ktable.ts'
 import { SINK_NAME } from './internal-builder.ts'
 import { INTERNALS, type StreamInternals } from './internals.ts'
-import type { JoinedOptions } from './join-options.ts'
+import type { JoinedOptions, StreamJoinedOptions } from './join-options.ts'
+import { JoinWindows } from './join-windows.ts'
 import { streamGlobalTableJoin, streamTableJoin } from './joins.ts'
 import { KGroupedStream } from './kgrouped-stream.ts'
 import { KTable } from './ktable.ts'
 import { timestampedStore } from './materialized.ts'
 import type { GroupedOptions, NamedOptions, ProcessOptions, ProducedOptions, RepartitionOptions, SplitOptions, StoreOptions } from './options.ts'
 import { connectStores } from './process-stores.ts'
+import { streamStreamJoin } from './stream-stream-join.ts'
 
 /**
  * A record stream (Kafka Streams' `KStream`). Operators append processor nodes to the builder's
@@ -196,29 +198,31 @@ export class KStream<in out K, in out V> {
   /**
    * Joins each record with the table's current row for its key, `(value, tableValue, key) => result`;
    * records without a row are dropped, table updates emit nothing. With a global table, a key
-   * selector `(key, value) => tableKey` picks the row instead (no co-partitioning needed).
+   * selector `(key, value) => tableKey` picks the row instead (no co-partitioning needed). With
+   * another stream and `JoinWindows`, each record joins the other stream's records with the same
+   * key within the window, whichever arrives first.
    */
   join<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<V, VT, VR, K>, options?: JoinedOptions<K, V, VT>): KStream<K, VR>
-  join<GK, GV, VR>(
-    globalTable: GlobalKTable<GK, GV>,
-    keySelector: KeyValueMapper<K, V, GK>,
-    joiner: ValueJoiner<V, GV, VR, K>,
-    options?: NamedOptions,
-  ): KStream<K, VR>
-  join(other: KTable<K, any> | GlobalKTable<any, any>, a: (...args: any[]) => any, b?: any, c?: any): KStream<K, any> {
-    return this.#join(other, a, b, c, false)
+  join<GK, GV, VR>(globalTable: GlobalKTable<GK, GV>, keySelector: KeyValueMapper<K, V, GK>, joiner: ValueJoiner<V, GV, VR, K>, options?: NamedOptions): KStream<K, VR>
+  join<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<V, VO, VR, K>, windows: JoinWindows, options?: StreamJoinedOptions<K, V, VO>): KStream<K, VR>
+  join(other: JoinPartner<K>, a: (...args: any[]) => any, b?: any, c?: any): KStream<K, any> {
+    return this.#join(other, a, b, c, 'inner')
   }
 
-  /** Like `join`, but a record without a row joins with `null` instead of being dropped. */
+  /** Like `join`, but a record without a partner joins with `null` (for streams: once its window has closed). */
   leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<V, VT | null, VR, K>, options?: JoinedOptions<K, V, VT>): KStream<K, VR>
-  leftJoin<GK, GV, VR>(
-    globalTable: GlobalKTable<GK, GV>,
-    keySelector: KeyValueMapper<K, V, GK>,
-    joiner: ValueJoiner<V, GV | null, VR, K>,
-    options?: NamedOptions,
-  ): KStream<K, VR>
-  leftJoin(other: KTable<K, any> | GlobalKTable<any, any>, a: (...args: any[]) => any, b?: any, c?: any): KStream<K, any> {
-    return this.#join(other, a, b, c, true)
+  leftJoin<GK, GV, VR>(globalTable: GlobalKTable<GK, GV>, keySelector: KeyValueMapper<K, V, GK>, joiner: ValueJoiner<V, GV | null, VR, K>, options?: NamedOptions): KStream<K, VR>
+  leftJoin<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<V, VO | null, VR, K>, windows: JoinWindows, options?: StreamJoinedOptions<K, V, VO>): KStream<K, VR>
+  leftJoin(other: JoinPartner<K>, a: (...args: any[]) => any, b?: any, c?: any): KStream<K, any> {
+    return this.#join(other, a, b, c, 'left')
+  }
+
+  /**
+   * A windowed join where records of either stream without a partner are emitted joined with
+   * `null` once their window has closed: `(value | null, otherValue | null, key) => result`.
+   */
+  outerJoin<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<V | null, VO | null, VR, K>, windows: JoinWindows, options?: StreamJoinedOptions<K, V, VO>): KStream<K, VR> {
+    return this.#join(other, joiner, windows, options, 'outer')
   }
 
   /** The stream as a changelog: each record upserts its key's row, a null value deletes it. */
@@ -247,10 +251,15 @@ export class KStream<in out K, in out V> {
     })
   }
 
-  #join(other: KTable<K, any> | GlobalKTable<any, any>, a: (...args: any[]) => any, b: any, c: any, left: boolean): KStream<K, any> {
+  #join(other: JoinPartner<K>, a: (...args: any[]) => any, b: any, c: any, kind: 'inner' | 'left' | 'outer'): KStream<K, any> {
+    const left = kind !== 'inner'
+    if (other instanceof KStream) {
+      if (!(b instanceof JoinWindows)) throw new TypeError(`A stream-stream ${kind} join needs JoinWindows as its third argument`)
+      return streamStreamJoin(this[INTERNALS], other[INTERNALS], a, b, kind, c)
+    }
     if (other instanceof GlobalKTable) return streamGlobalTableJoin(this[INTERNALS], other, a, b, left, c)
     if (other instanceof KTable) return streamTableJoin(this[INTERNALS], other[INTERNALS], a, left, b)
-    throw new TypeError(`${left ? 'leftJoin' : 'join'}() joins a KTable or a GlobalKTable, got ${String(other)}`)
+    throw new TypeError(`${left ? 'leftJoin' : 'join'}() joins a KStream, a KTable or a GlobalKTable, got ${String(other)}`)
   }
 
   #filter(predicate: Predicate<K, V>, not: boolean, options: NamedOptions | undefined): KStream<K, V> {
@@ -272,6 +281,9 @@ export class KStream<in out K, in out V> {
     return new KStream<KR, VR>({ builder: i.builder, name, keySerde, valueSerde, repartitionRequired })
   }
 }
+
+/** What a stream joins with. */
+type JoinPartner<K> = KStream<K, any> | KTable<K, any> | GlobalKTable<any, any>
 
 /**
  * A merged stream keeps a serde only when both inputs use it. Kafka drops both; comparing by name
