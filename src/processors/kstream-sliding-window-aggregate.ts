@@ -71,6 +71,9 @@ export class KStreamSlidingWindowAggregate<K, V, VA> extends WindowAggregateBase
     const timestamp = record.timestamp
     this.observe(timestamp)
     const closeTime = this.closeTime()
+    // Windows this record closes are emitted before its writes move the store's stream time,
+    // which could otherwise take a window just closing out of the store's retention.
+    this.maybeEmitFinal(record.headers)
     const d = this.#difference
     if (timestamp + 1 + d <= closeTime) {
       // Even the record's right window has closed: no window it belongs to is open.
@@ -80,7 +83,6 @@ export class KStreamSlidingWindowAggregate<K, V, VA> extends WindowAggregateBase
     } else {
       this.#process(record, key, record.value, closeTime)
     }
-    this.maybeEmitFinal(record.headers)
   }
 
   #process(record: Record<K, V>, key: K, value: V, closeTime: number): void {

@@ -70,6 +70,9 @@ export class KStreamWindowAggregate<K, V, VA> extends WindowAggregateBase<K, V, 
     const timestamp = record.timestamp
     this.observe(timestamp)
     const closeTime = this.closeTime()
+    // Windows this record closes are emitted before its writes move the store's stream time,
+    // which could otherwise take a window just closing out of the store's retention.
+    this.maybeEmitFinal(record.headers)
     const size = this.#windows.sizeMs
     for (const start of timeWindowStartsFor(timestamp, this.#windows)) {
       const end = start + size
@@ -85,6 +88,5 @@ export class KStreamWindowAggregate<K, V, VA> extends WindowAggregateBase<K, V, 
       if (old === undefined) this.trackNewWindow(window, end)
       this.forwardUpdate(window, aggregate, old === undefined ? null : old.value, newTimestamp, record.headers)
     }
-    this.maybeEmitFinal(record.headers)
   }
 }

@@ -47,6 +47,7 @@ export class SegmentedBytesStore {
   readonly segmentInterval: number
   readonly #inner: KeyValueBytesStore & Partial<RangeDeletable>
   readonly #segmentTimestamp: (storeKey: Buffer) => number
+  readonly #recordLevelExpiry: boolean
   /** Ids of the segments that hold data, ascending. */
   #segments: number[] = []
   #observedStreamTime = -1
@@ -58,6 +59,7 @@ export class SegmentedBytesStore {
     retentionPeriod: number,
     segmentInterval: number,
     segmentTimestamp: (storeKey: Buffer) => number,
+    recordLevelExpiry = true,
   ) {
     if (!(retentionPeriod >= 0)) throw new RangeError(`Retention period must not be negative, got ${retentionPeriod}`)
     if (!(segmentInterval >= 1)) throw new RangeError(`Segment interval must be at least 1 ms, got ${segmentInterval}`)
@@ -66,6 +68,7 @@ export class SegmentedBytesStore {
     this.retentionPeriod = retentionPeriod
     this.segmentInterval = segmentInterval
     this.#segmentTimestamp = segmentTimestamp
+    this.#recordLevelExpiry = recordLevelExpiry
   }
 
   get persistent(): boolean {
@@ -112,9 +115,15 @@ export class SegmentedBytesStore {
     return Math.floor(timestamp / this.segmentInterval)
   }
 
-  /** False for a time older than the retention: such records are dropped on write and hidden on read. */
+  /**
+   * False for a time older than the retention: such records are dropped on write and hidden on
+   * read. Without record-level expiry (session stores, as Kafka's RocksDB session store) a record
+   * lives as long as its segment, so a session still open at the edge of the retention is found.
+   */
   isLive(timestamp: number): boolean {
-    return this.#observedStreamTime < 0 || timestamp > this.#observedStreamTime - this.retentionPeriod
+    if (this.#observedStreamTime < 0) return true
+    if (this.#recordLevelExpiry) return timestamp > this.#observedStreamTime - this.retentionPeriod
+    return this.segmentId(timestamp) >= this.segmentId(this.#observedStreamTime - this.retentionPeriod)
   }
 
   get(storeKey: Buffer): Buffer | undefined {
@@ -148,7 +157,9 @@ export class SegmentedBytesStore {
   }
 
   range(range: SegmentedRange): KeyValueIterator<Buffer, Buffer> {
-    const from = this.#observedStreamTime < 0 ? range.timeFrom : Math.max(range.timeFrom, this.#observedStreamTime - this.retentionPeriod + 1)
+    const from = this.#observedStreamTime < 0 || !this.#recordLevelExpiry
+      ? range.timeFrom
+      : Math.max(range.timeFrom, this.#observedStreamTime - this.retentionPeriod + 1)
     const first = this.#indexOf(this.segmentId(Math.max(0, from)))
     const last = this.#indexOf(this.segmentId(range.timeTo) + 1)
     const ids = from > range.timeTo ? [] : this.#segments.slice(first, last)

@@ -14,9 +14,11 @@ import {
 const NO_UPPER_TIME = Number.MAX_SAFE_INTEGER
 
 /**
- * The bytes session store (Kafka's `RocksDBSessionStore` / `InMemorySessionStore`): session store
- * keys (`key | end | start`) in a store segmented by session end, so retention drops sessions
- * that ended long enough ago, and a key's sessions are contiguous within a segment.
+ * The bytes session store (Kafka's `RocksDBSessionStore`): session store keys (`key | end |
+ * start`) in a store segmented by session end, so retention drops sessions that ended long enough
+ * ago, a segment at a time, and a key's sessions are contiguous within a segment. As in Kafka's
+ * RocksDB session store, expiry is per segment, not per record: a session whose end is at the
+ * retention's edge is still found while it may still merge or is about to be emitted on close.
  */
 export class SegmentedSessionStore implements SessionBytesStore {
   readonly name: string
@@ -26,7 +28,7 @@ export class SegmentedSessionStore implements SessionBytesStore {
   constructor(inner: KeyValueBytesStore, options: { readonly retentionPeriod: number; readonly segmentInterval: number }) {
     this.name = inner.name
     this.retentionPeriod = options.retentionPeriod
-    this.segments = new SegmentedBytesStore(inner, options.retentionPeriod, options.segmentInterval, sessionEndOf)
+    this.segments = new SegmentedBytesStore(inner, options.retentionPeriod, options.segmentInterval, sessionEndOf, false)
   }
 
   get persistent(): boolean {

@@ -33,14 +33,14 @@ test('session count: sessions grow, a bridging record merges two (old sessions t
     assert.deepEqual([...store.fetch('A')].map(({ key, value }) => [key.window.start, key.window.end, value]), [[0, 10, 5]])
     assert.equal(store.fetchSession('A', 0, 10), 5)
     input.pipeInput('B', 'x', 30) // stream time 30: sessions ending before 30 - 5 - 10 = 15 are closed
-    input.pipeInput('A', 'x', 12) // within the gap of [0,10], which has closed (and left the store's retention): dropped
+    input.pipeInput('A', 'x', 12) // would merge into [0,10], which has closed: [0,12] ends before 15, dropped
     input.pipeInput('A', 'x', 16) // a new session, ending after 15
     assert.deepEqual(out(), [['B', 30, 30, 1, 30], ['A', 16, 16, 1, 16]])
     assert.equal(driver.droppedRecords, 1)
-    assert.equal(logger.warnings[0]!.object['window'], '[12,12]')
+    assert.equal(logger.warnings[0]!.object['window'], '[0,12]')
     assert.equal(logger.warnings[0]!.object['expiration'], 15)
-    // The store keeps sessions for gap + grace after their end: [0,10] is gone at stream time 30.
-    assert.deepEqual([...store.fetch('A')].map(({ key, value }) => [key.window.start, key.window.end, value]), [[16, 16, 1]])
+    // Closed sessions stay in the store until their time segment passes the retention.
+    assert.deepEqual([...store.fetch('A')].map(({ key, value }) => [key.window.start, key.window.end, value]), [[0, 10, 5], [16, 16, 1]])
   })
 })
 
