@@ -184,7 +184,7 @@ export class KafkaJsAdmin implements Admin {
 }
 
 /** Committed offsets of `groupId` for `partitions`; partitions without one are absent. */
-export async function fetchCommitted(
+async function fetchCommitted(
   admin: KafkaJsAdminClient,
   groupId: string,
   partitions: ReadonlyArray<TopicPartition>,

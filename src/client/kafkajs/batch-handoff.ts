@@ -10,7 +10,7 @@ import { toConsumerRecord } from './records.ts'
 export interface HandoffContext {
   readonly buffer: FetchBuffer
   readonly steps: RebalanceSteps
-  readonly paused: ReadonlySet<string>
+  readonly paused: { has(key: string): boolean }
   readonly heartbeatInterval: number
   readonly rebalanceTimeout: number
   readonly logger: Logger

@@ -1,21 +1,16 @@
-import type {
-  Admin as KafkaJsAdminClient,
-  Consumer as KafkaJsConsumerClient,
-  ConsumerCrashEvent,
-  ConsumerGroupJoinEvent,
-  Kafka,
-} from 'kafkajs'
+import type { Consumer as KafkaJsConsumerClient, ConsumerCrashEvent, ConsumerGroupJoinEvent, Kafka } from 'kafkajs'
 import type { Logger } from '../../instrumentation/logger.ts'
 import { rangeAssignor } from '../embedded/range-assignor.ts'
 import { ClientClosedError, CommitFailedError, KafkaClientError } from '../errors.ts'
 import type { Consumer, ConsumerConfig, ConsumerRecord, TopicPartition, TopicPartitionOffset } from '../port.ts'
 import { partitionKey } from '../port.ts'
-import { fetchCommitted } from './admin.ts'
+import { KafkaJsAdmin } from './admin.ts'
 import { batchHandoff } from './batch-handoff.ts'
 import { translateCommitError, translateError } from './errors.ts'
 import { FetchBuffer } from './fetch-buffer.ts'
 import type { LeaderAssignment } from './group-assignor.ts'
 import { assignedPartitions, followerUserData, toKafkaJsAssigner } from './group-assignor.ts'
+import { PollInterval } from './poll-interval.ts'
 import { RebalanceSteps } from './rebalance-steps.ts'
 import { groupByTopic } from './records.ts'
 
@@ -37,8 +32,9 @@ export interface KafkaJsConsumerOptions {
  * decision 6): fetched batches wait in a buffer for `poll()` (see batch-handoff.ts), offsets
  * are never committed automatically, and rebalances reach the listener inside `poll()` as
  * revoke-then-assign steps (see rebalance-steps.ts). kafkajs has no revoke callback: when it
- * notices a rebalance on an idle heartbeat it rejoins at once, and commits made in
- * `onPartitionsRevoked` may then fail with `CommitFailedError`.
+ * notices a rebalance on an idle heartbeat (no batch waiting) it rejoins at once, so the revoke
+ * may run after the group moved on. Commits made there still succeed, because kafkajs commits
+ * with its current generation; the partition's new owner may then replay records, never skip any.
  *
  * kafkajs's runner lives on its own, so a runtime stuck between polls would keep its partitions
  * forever; like the Java consumer's `max.poll.interval.ms`, a consumer that has not polled for
@@ -51,15 +47,13 @@ export class KafkaJsConsumer implements Consumer {
   readonly #logger: Logger
   readonly #buffer = new FetchBuffer()
   readonly #steps: RebalanceSteps
-  readonly #paused = new Set<string>()
+  readonly #paused = new Map<string, TopicPartition>()
+  readonly #pollInterval: PollInterval
   #consumer: KafkaJsConsumerClient | undefined
-  #admin: Promise<KafkaJsAdminClient> | undefined
+  #admin: KafkaJsAdmin | undefined
   #leaderAssignment: LeaderAssignment | undefined
   /** kafkajs's runner is in the group (joined, not crashed, stopped or left). */
   #member = false
-  #polling = 0
-  #lastPoll = Date.now()
-  #watchdog: NodeJS.Timeout | undefined
   /** Set while out of the group for not polling: settles when kafkajs has left. */
   #left: Promise<void> | undefined
   #fatal: KafkaClientError | undefined
@@ -76,6 +70,7 @@ export class KafkaJsConsumer implements Consumer {
       onRevoked: () => this.#resumeAll(),
       changed: () => this.#buffer.wake(),
     })
+    this.#pollInterval = new PollInterval(options.rebalanceTimeout, (idle) => this.#leave(idle))
   }
 
   async connect(): Promise<void> {
@@ -108,14 +103,12 @@ export class KafkaJsConsumer implements Consumer {
       throw translateError(error, `consumer of group "${groupId}" could not subscribe to ${topics.join(', ')}`)
     }
     this.#run(consumer)
-    this.#lastPoll = Date.now()
-    const every = Math.max(50, Math.min(1000, this.#options.rebalanceTimeout / 4))
-    this.#watchdog = setInterval(() => this.#checkPollInterval(), every).unref()
+    this.#pollInterval.start()
   }
 
   async poll(maxWaitMs: number): Promise<ConsumerRecord[]> {
     this.#connected()
-    this.#polling++
+    this.#pollInterval.enter()
     try {
       if (this.#left) {
         // Revoke first: commits made for partitions this member has lost must fail, not land.
@@ -137,8 +130,7 @@ export class KafkaJsConsumer implements Consumer {
         await this.#buffer.wait(remaining)
       }
     } finally {
-      this.#polling--
-      this.#lastPoll = Date.now()
+      this.#pollInterval.exit()
     }
   }
 
@@ -154,10 +146,9 @@ export class KafkaJsConsumer implements Consumer {
     } catch (error) {
       throw translateError(error, 'pause')
     }
-    const keys = new Set(partitions.map((p) => partitionKey(p.topic, p.partition)))
-    for (const key of keys) this.#paused.add(key)
+    for (const p of partitions) this.#paused.set(partitionKey(p.topic, p.partition), p)
     // A paused partition's waiting batch would hold up kafkajs's next fetch for every partition.
-    this.#buffer.release((b) => keys.has(b.key))
+    this.#buffer.release((b) => this.#paused.has(b.key))
   }
 
   resume(partitions: ReadonlyArray<TopicPartition>): void {
@@ -199,20 +190,8 @@ export class KafkaJsConsumer implements Consumer {
 
   async committed(partitions: ReadonlyArray<TopicPartition>): Promise<Map<string, number>> {
     this.#connected()
-    if (partitions.length === 0) return new Map()
-    this.#admin ??= (async () => {
-      const admin = this.#kafka.admin()
-      await admin.connect()
-      return admin
-    })()
-    let admin: KafkaJsAdminClient
-    try {
-      admin = await this.#admin
-    } catch (error) {
-      this.#admin = undefined
-      throw translateError(error, 'committed offsets (admin connect)')
-    }
-    return fetchCommitted(admin, this.#config.groupId, partitions)
+    this.#admin ??= new KafkaJsAdmin(this.#kafka, { defaultReplicationFactor: -1 })
+    return this.#admin.committedOffsets(this.#config.groupId, partitions)
   }
 
   close(): Promise<void> {
@@ -222,15 +201,14 @@ export class KafkaJsConsumer implements Consumer {
   }
 
   async #close(): Promise<void> {
-    clearInterval(this.#watchdog)
+    this.#pollInterval.stop()
     try {
       // Revoke while still a member, so the listener's commits count.
       await this.#steps.closeRevoking()
     } finally {
       this.#buffer.release()
       this.#member = false
-      const admin = this.#admin ? await this.#admin.catch(() => undefined) : undefined
-      await Promise.allSettled([this.#consumer?.disconnect(), admin?.disconnect()])
+      await Promise.allSettled([this.#consumer?.disconnect(), this.#admin?.close()])
       this.#closed = true
       this.#buffer.wake()
     }
@@ -256,10 +234,9 @@ export class KafkaJsConsumer implements Consumer {
       .catch((error: unknown) => this.#fail(error))
   }
 
-  #checkPollInterval(): void {
-    if (this.#polling > 0 || this.#left || this.#closing || !this.#consumer) return
-    const idle = Date.now() - this.#lastPoll
-    if (idle <= this.#options.rebalanceTimeout) return
+  /** Out of the group until the next poll(), like a Java consumer past `max.poll.interval.ms`. */
+  #leave(idle: number): void {
+    if (this.#left || this.#closing || !this.#consumer) return
     this.#logger.warn({ idleMs: idle, maxPollIntervalMs: this.#options.rebalanceTimeout }, 'poll() was not called within the max poll interval: leaving the group until the next poll')
     this.#member = false
     this.#steps.revoke()
@@ -301,10 +278,7 @@ export class KafkaJsConsumer implements Consumer {
   /** kafkajs keeps pause state across rebalances; the port, like Java, starts a new assignment unpaused. */
   #resumeAll(): void {
     if (this.#paused.size === 0) return
-    const partitions = [...this.#paused].map((key) => {
-      const at = key.lastIndexOf(':')
-      return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)) }
-    })
+    const partitions = [...this.#paused.values()]
     this.#paused.clear()
     try {
       this.#consumer?.resume(groupByTopic(partitions))

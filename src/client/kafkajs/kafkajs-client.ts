@@ -44,7 +44,7 @@ export interface KafkaJsClientConfig {
   readonly logger?: Logger
   /** The most detail kafkajs produces; default `'info'`. */
   readonly logLevel?: KafkaJsLogLevel
-  /** Replication factor of topics created without one; default 1. */
+  /** Replication factor of topics created without one; default -1, the broker's `default.replication.factor`. */
   readonly replicationFactor?: number
   readonly consumer?: {
     /** Kafka's `session.timeout.ms`; default 45000 (Kafka Streams' default). */
@@ -90,7 +90,7 @@ export class KafkaJsClient implements KafkaClient {
   }
 
   admin(): Admin {
-    return new KafkaJsAdmin(this.#kafka(), { defaultReplicationFactor: this.#config.replicationFactor ?? 1 })
+    return new KafkaJsAdmin(this.#kafka(), { defaultReplicationFactor: this.#config.replicationFactor ?? -1 })
   }
 
   consumer(config: ConsumerConfig): Consumer {

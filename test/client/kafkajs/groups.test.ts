@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { CommitFailedError } from '../../../src/client/errors.ts'
+import { CommitFailedError, KafkaClientError } from '../../../src/client/errors.ts'
 import type { Consumer, ConsumerRecord, GroupAssignor, TopicPartition } from '../../../src/client/port.ts'
 import { pollAll, recordingConsumer } from '../embedded-helpers.ts'
 import { requireBroker, skip, str, testClient, unique, withTopics } from './helpers.ts'
@@ -171,6 +171,29 @@ describe('kafkajs adapter: consumer groups', { skip }, () => {
     const eventsBefore = b.events.length
     await pollUntil([a.consumer, b.consumer], () => a.consumer.assignment().length === 2 && b.consumer.assignment().length === 2)
     assert.deepEqual(b.events.slice(eventsBefore).map((e) => e.kind), ['revoked', 'assigned'])
+    await Promise.all([a.consumer.close(), b.consumer.close()])
+  })
+
+  it('a member whose assignor the group does not use is refused: poll() throws', async () => {
+    const groupId = unique('g')
+    const a = recordingConsumer(client, { groupId, topics: [topic] })
+    await a.consumer.connect()
+    await pollUntil([a.consumer], () => a.events.length > 0)
+    const other: GroupAssignor = { name: 'other', subscriptionUserData: () => Buffer.alloc(0), assign: () => new Map() }
+    const b = recordingConsumer(client, { groupId, topics: [topic], assignor: other })
+    await b.consumer.connect()
+    const deadline = Date.now() + 10_000
+    let failure: unknown
+    while (failure === undefined && Date.now() < deadline) {
+      try {
+        await b.consumer.poll(100)
+      } catch (error) {
+        failure = error
+      }
+    }
+    assert.ok(failure instanceof KafkaClientError, String(failure))
+    assert.match(failure.message, /INCONSISTENT_GROUP_PROTOCOL/)
+    assert.deepEqual(b.events, [])
     await Promise.all([a.consumer.close(), b.consumer.close()])
   })
 })
