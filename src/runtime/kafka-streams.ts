@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events'
 import { createEmbeddedKafka } from '../client/embedded/embedded-kafka.ts'
+import { createKafkaJsClient } from '../client/kafkajs/kafkajs-client.ts'
 import type { Admin, KafkaClient } from '../client/port.ts'
 import type { Logger } from '../instrumentation/logger.ts'
 import { defaultLogger } from '../instrumentation/pino-logger.ts'
@@ -53,8 +54,9 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
     this.#config = resolveStreamsConfig(config)
     this.#userConfig = config
     this.#topology = compile(topology, this.#config.applicationId)
-    this.#client = config.client ?? createEmbeddedKafka()
     this.#logger = config.logger ?? defaultLogger({ applicationId: this.#config.applicationId })
+    this.#client = config.client ??
+      (config.kafka ? createKafkaJsClient({ logger: this.#logger.child({ component: 'kafkajs' }), ...config.kafka }) : createEmbeddedKafka())
     if (this.#config.numStandbyReplicas > 0) {
       this.#logger.warn({ numStandbyReplicas: this.#config.numStandbyReplicas }, 'Standby replicas are not supported yet; running without them')
     }
@@ -164,6 +166,11 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
   /** Ids of the tasks this instance runs now (restoring tasks included). */
   activeTasks(): string[] {
     return this.#thread?.taskManager.activeTaskIds().sort() ?? []
+  }
+
+  /** Ids of the standby tasks this instance keeps warm. */
+  standbyTasks(): string[] {
+    return []
   }
 
   /** Test-only: kills the instance without any clean-up, like a crashed process. */

@@ -40,8 +40,14 @@ export class ProducerRecordCollector implements RecordCollector {
     return this.#producer
   }
 
+  /**
+   * A failed send is not the current record's fault (it may be a fenced producer: the task
+   * migrated), so it is not thrown here, where the engine would treat it as a processing error
+   * the user's handler might skip: later records are dropped, `failed` tells the thread to
+   * commit now, and the commit's `flush()` throws it (Kafka's `RecordCollector` defers it the same way).
+   */
   send(record: ProducerRecord): void {
-    if (this.#error !== undefined) throw this.#error
+    if (this.#error !== undefined) return
     if (record.partition === undefined && record.key !== null) {
       const n = this.#partitions(record.topic)
       if (n !== undefined) record = { ...record, partition: this.#partitionFor(record.key, n) }
@@ -79,6 +85,11 @@ export class ProducerRecordCollector implements RecordCollector {
     this.ship()
     await this.#inFlight
     if (this.#error !== undefined) throw this.#error
+  }
+
+  /** A send failed: the next `flush()` throws its error. */
+  get failed(): boolean {
+    return this.#error !== undefined
   }
 
   /** Offset of the last record this collector wrote to `topic`-`partition`. */

@@ -1,3 +1,4 @@
+import type { KafkaJsClientConfig } from '../client/kafkajs/kafkajs-client.ts'
 import type { KafkaClient } from '../client/port.ts'
 import type { Logger } from '../instrumentation/logger.ts'
 import type { Serde } from '../serdes/serde.ts'
@@ -18,15 +19,26 @@ export type UncaughtExceptionResponse = 'shutdown_client' | 'replace_thread'
 export interface StreamsConfig {
   /** Consumer group id, prefix of internal topics and transactional ids, state sub-directory. */
   readonly applicationId: string
-  /** The cluster. Several instances in one process can share one embedded broker. */
+  /** The cluster as a client-port instance, e.g. an embedded broker several instances share. Exclusive with `kafka`. */
   readonly client?: KafkaClient
+  /**
+   * A real cluster through kafkajs: `brokers`, `clientId`, `ssl`, `sasl`, timeouts, retry and
+   * consumer/producer tuning, passed through to kafkajs. Exclusive with `client`; with neither,
+   * the instance runs on a private embedded broker.
+   */
+  readonly kafka?: KafkaJsClientConfig
+  /**
+   * `host:port` where this instance serves interactive queries (Kafka's `application.server`);
+   * shared with the group so `queryMetadataForKey()` can say which instance holds a key.
+   */
+  readonly applicationServer?: string
   /** Root of local state; a task's stores live in `<stateDir>/<applicationId>/<taskId>`. */
   readonly stateDir?: string
   /** Default `at_least_once`. `exactly_once_v2` is accepted as a synonym of `exactly_once`. */
   readonly processingGuarantee?: ProcessingGuarantee
   /** Default 30000 under at-least-once, 100 under exactly-once (as Kafka Streams). */
   readonly commitIntervalMs?: number
-  /** Accepted for compatibility; standby tasks are not implemented yet, so more than 0 only logs a warning. */
+  /** Standby copies of each stateful task kept warm on other instances (default 0). */
   readonly numStandbyReplicas?: number
   /** Longest a poll waits for records (Kafka's `poll.ms`); default 100. */
   readonly pollMs?: number
@@ -52,6 +64,7 @@ export interface ResolvedStreamsConfig {
   readonly pollMs: number
   readonly maxPollRecords: number | undefined
   readonly numStandbyReplicas: number
+  readonly applicationServer: string | undefined
 }
 
 export function resolveStreamsConfig(config: StreamsConfig): ResolvedStreamsConfig {
@@ -67,6 +80,15 @@ export function resolveStreamsConfig(config: StreamsConfig): ResolvedStreamsConf
   if (!Number.isInteger(standbys) || standbys < 0) throw new TypeError(`numStandbyReplicas must be a whole number >= 0, got ${standbys}`)
   const commitIntervalMs = config.commitIntervalMs ?? (exactlyOnce ? 100 : 30_000)
   if (!(commitIntervalMs >= 0)) throw new TypeError(`commitIntervalMs must be >= 0, got ${commitIntervalMs}`)
+  if (config.client !== undefined && config.kafka !== undefined) {
+    throw new TypeError('Set either `client` (a client-port instance) or `kafka` (kafkajs settings), not both')
+  }
+  if (config.kafka !== undefined && !(Array.isArray(config.kafka.brokers) && config.kafka.brokers.length > 0)) {
+    throw new TypeError('kafka.brokers must list at least one "host:port"')
+  }
+  if (config.applicationServer !== undefined && !/^[^:\s]+:\d+$/.test(config.applicationServer)) {
+    throw new TypeError(`applicationServer must be "host:port", got ${JSON.stringify(config.applicationServer)}`)
+  }
   const pollMs = config.pollMs ?? 100
   if (!(pollMs >= 0)) throw new TypeError(`pollMs must be >= 0, got ${pollMs}`)
   return {
@@ -77,5 +99,6 @@ export function resolveStreamsConfig(config: StreamsConfig): ResolvedStreamsConf
     pollMs,
     maxPollRecords: config.maxPollRecords,
     numStandbyReplicas: standbys,
+    applicationServer: config.applicationServer,
   }
 }

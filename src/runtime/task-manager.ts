@@ -65,7 +65,10 @@ export class TaskManager {
   /** Eager rebalance, first half: commit everything, then suspend (not close) every task. */
   async handleRevocation(): Promise<void> {
     await this.commit()
-    for (const t of this.#tasks.values()) t.suspend()
+    for (const t of this.#tasks.values()) {
+      t.suspend()
+      t.task.clearBuffers()
+    }
   }
 
   /** Eager rebalance, second half: resume kept tasks, close the others, create the new ones. */
@@ -75,17 +78,21 @@ export class TaskManager {
       if (wanted.has(id) && t.state !== 'closed') continue
       await this.#remove(id, t, true)
     }
+    const created: ActiveTask[] = []
     for (const id of taskIds) {
       const existing = this.#tasks.get(id)
       if (existing) {
         existing.resume()
+        this.#seekToConsumed(existing)
         continue
       }
       const { subtopology, partition } = parseTaskId(id)
       const task = await ActiveTask.create(this.#env, this.#topology.subtopology(subtopology), partition)
       this.#tasks.set(id, task)
+      created.push(task)
       for (const tp of task.inputs) this.#byInput.set(partitionKey(tp.topic, tp.partition), task)
     }
+    if (this.#env.exactlyOnce) await this.#seekToCommitted(created)
     await this.#applyOffsetResets(taskIds)
     const restoring = [...this.#tasks.values()].filter((t) => t.state === 'restoring').flatMap((t) => t.inputs)
     if (restoring.length > 0) this.#consumer.pause(restoring)
@@ -139,8 +146,9 @@ export class TaskManager {
     return processed
   }
 
+  /** A processor asked for a commit, or a task's output failed to send (the commit surfaces the error). */
   commitRequested(): boolean {
-    for (const t of this.#tasks.values()) if (t.state === 'running' && t.task.commitRequested) return true
+    for (const t of this.#tasks.values()) if (t.state === 'running' && (t.task.commitRequested || t.collector.failed)) return true
     return false
   }
 
@@ -172,6 +180,34 @@ export class TaskManager {
     } catch (error) {
       this.#logger.warn({ taskId: id, err: error }, 'Clean close failed; closing dirty')
       await t.closeDirty()
+    }
+  }
+
+  /**
+   * A task kept across a rebalance goes on from where it stopped. The consumer restarts retained
+   * partitions from their committed offsets, which can lag: under exactly-once the transaction's
+   * offsets become visible only after its markers are written, so a rejoin right after a commit
+   * may read the previous ones and process records twice.
+   */
+  #seekToConsumed(task: ActiveTask): void {
+    for (const tp of task.task.consumedOffsets()) this.#consumer.seek(tp)
+  }
+
+  /**
+   * Under exactly-once the consumer's start positions may predate the previous owner's last
+   * transaction: kafkajs fetches committed offsets when it joins, and a previous owner that
+   * noticed the rebalance late commits its transaction (offsets included) after that — a
+   * transactional offset commit needs no group membership. Creating the task initialised its
+   * producer, which fenced the previous owner and settled its transaction; the committed offsets
+   * read now are final (the role of Java's `requireStable` offset fetch, KIP-447).
+   */
+  async #seekToCommitted(tasks: ReadonlyArray<ActiveTask>): Promise<void> {
+    const inputs = tasks.flatMap((t) => t.inputs)
+    if (inputs.length === 0) return
+    const committed = await this.#consumer.committed(inputs)
+    for (const tp of inputs) {
+      const offset = committed.get(partitionKey(tp.topic, tp.partition))
+      if (offset !== undefined) this.#consumer.seek({ ...tp, offset })
     }
   }
 

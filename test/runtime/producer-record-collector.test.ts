@@ -43,11 +43,15 @@ test('a full buffer ships without waiting for the round to end', async () => {
   assert.deepEqual(kafka.records('out').map((r) => r.value!.toString()), ['0', '1', '2', '3', '4', '5', '6'])
 })
 
-test('a failed send surfaces at flush and at the next send; discard drops the buffer', async () => {
+test('a failed send surfaces at flush, never inside processing: later sends are dropped and `failed` asks for a commit; discard drops the buffer', async () => {
   const { collector } = await setup()
   collector.send({ topic: 'missing', key: null, value: null, timestamp: 1 })
+  assert.equal(collector.failed, false)
   await assert.rejects(collector.flush(), /does not exist/)
-  assert.throws(() => collector.send({ topic: 'out', key: null, value: null, timestamp: 1 }), /does not exist/)
+  assert.equal(collector.failed, true)
+  collector.send({ topic: 'out', key: null, value: null, timestamp: 1 })
+  assert.equal(collector.buffered, 0)
+  await assert.rejects(collector.flush(), /does not exist/)
   const { kafka, collector: other } = await setup()
   other.send({ topic: 'out', key: null, value: null, timestamp: 1 })
   other.discard()

@@ -256,6 +256,20 @@ export class StreamTask implements ContextHost, HeadFailureHandler, PunctuationR
     return offsets
   }
 
+  /** Next offset to read per input partition, for the partitions this task has processed from. */
+  consumedOffsets(): TopicPartitionOffset[] {
+    const offsets: TopicPartitionOffset[] = []
+    for (const q of this.#partitionGroup.queues) {
+      if (q.consumedOffset >= 0) offsets.push({ topic: q.topic, partition: q.partition, offset: q.consumedOffset })
+    }
+    return offsets
+  }
+
+  /** Drops buffered, unprocessed records (partitions revoked: they are fetched again from the consumed position). */
+  clearBuffers(): void {
+    this.#partitionGroup.clear()
+  }
+
   postCommit(): void {
     this.commitNeeded = false
     this.commitRequested = false
