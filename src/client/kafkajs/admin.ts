@@ -4,7 +4,7 @@ import type { Admin, TopicDescription, TopicPartition, TopicSpec } from '../port
 import { partitionKey } from '../port.ts'
 import { translateError } from './errors.ts'
 import type { InternalCluster } from './internals.ts'
-import { createInternalCluster, READ_UNCOMMITTED } from './internals.ts'
+import { createInternalCluster, existingPartitions, READ_UNCOMMITTED } from './internals.ts'
 
 /** kafkajs's `ConfigResourceTypes.TOPIC` and `ConfigSource.DEFAULT_CONFIG`. */
 const TOPIC_RESOURCE = 2
@@ -37,7 +37,9 @@ export class KafkaJsAdmin implements Admin {
       if (missing.length === 0) return
       // Another instance may create the same topics concurrently: kafkajs answers false, not an error.
       await admin.createTopics({
-        waitForLeaders: true,
+        // kafkajs's own wait retries only LEADER_NOT_AVAILABLE, while a KRaft broker that has not
+        // applied the new topic's metadata yet answers UNKNOWN_TOPIC_OR_PARTITION (kafkajs#1222).
+        waitForLeaders: false,
         topics: missing.map((t) => ({
           topic: t.name,
           numPartitions: t.numPartitions,
@@ -45,6 +47,7 @@ export class KafkaJsAdmin implements Admin {
           configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
         })),
       })
+      await waitForLeaders(admin, missing.map((t) => t.name))
     } catch (error) {
       throw translateError(error, `createTopics(${topics.map((t) => t.name).join(', ')})`)
     }
@@ -116,8 +119,7 @@ export class KafkaJsAdmin implements Admin {
   async #endOffsets(partitions: ReadonlyArray<TopicPartition>): Promise<Map<string, number>> {
     this.#offsets ??= this.#connectOffsets()
     const cluster = await this.#offsets
-    const { topicMetadata } = await cluster.metadata()
-    const known = new Map(topicMetadata.map((t) => [t.topic, new Set(t.partitionMetadata.map((p) => p.partitionId))]))
+    const known = await existingPartitions(cluster, partitions.map((p) => p.topic))
     const byTopic = new Map<string, number[]>()
     for (const p of partitions) {
       if (!known.get(p.topic)?.has(p.partition)) continue
@@ -203,5 +205,20 @@ async function fetchCommitted(
     return out
   } catch (error) {
     throw translateError(error, `committed offsets of group "${groupId}"`)
+  }
+}
+
+/** Polls the metadata until every partition of `topics` has a leader (30 s at most). */
+async function waitForLeaders(admin: KafkaJsAdminClient, topics: string[]): Promise<void> {
+  const deadline = Date.now() + 30_000
+  for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics })
+      if (meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return
+    } catch (error) {
+      if (Date.now() > deadline) throw error
+    }
+    if (Date.now() > deadline) throw new Error(`no leaders for ${topics.join(', ')} after 30 s`)
+    await new Promise((resolve) => setTimeout(resolve, delay))
   }
 }
