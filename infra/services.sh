@@ -56,7 +56,10 @@ kafka_answers() {
   [[ ${reply#* * * * } == "00 00 00 2a 00 00" ]]
 }
 registry_answers() {
-  curl -sf --max-time 3 "http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7/subjects" >/dev/null 2>&1
+  local path=/apis/ccompat/v7/subjects
+  if command -v curl >/dev/null; then curl -sf --max-time 3 "http://127.0.0.1:$REGISTRY_PORT$path" >/dev/null 2>&1; return; fi
+  timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/$REGISTRY_PORT || exit 1
+    printf 'GET $path HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3; head -n1 <&3" 2>/dev/null | grep -q ' 200 '
 }
 port_busy() { timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 
