@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs'
 import { KafkaClientError } from '../errors.ts'
+import { protocolErrorType } from './errors.ts'
 import type { FetchedMessage } from './records.ts'
 
 /**
@@ -47,13 +48,16 @@ export interface InternalBroker {
   }): Promise<{ responses: Array<{ topicName: string; partitions: FetchedPartition[] }> }>
 }
 
+interface TopicMetadata {
+  topicMetadata: Array<{ topic: string; partitionMetadata: Array<{ readonly partitionId: number; readonly leader: number }> }>
+}
+
 export interface InternalCluster {
   connect(): Promise<void>
   disconnect(): Promise<void>
-  /** Metadata of every topic in the cluster. */
-  metadata(): Promise<{
-    topicMetadata: Array<{ topic: string; partitionMetadata: Array<{ readonly partitionId: number; readonly leader: number }> }>
-  }>
+  readonly brokerPool: {
+    readonly seedBroker?: { isConnected(): boolean; connect(): Promise<void>; metadata(topics: string[]): Promise<TopicMetadata> }
+  }
   addTargetTopic(topic: string): Promise<void>
   addMultipleTargetTopics(topics: string[]): Promise<void>
   refreshMetadata(): Promise<void>
@@ -83,4 +87,33 @@ export function createInternalCluster(kafka: Kafka, options: { readonly isolatio
     isolationLevel: options.isolationLevel,
     metadataMaxAge: METADATA_MAX_AGE_MS,
   })
+}
+
+/**
+ * The partition ids of those `topics` that exist, from one Metadata request for just these topics
+ * (per topic only when some are missing). kafkajs's own lookups retry an unknown topic for
+ * seconds, and its "list topics" fetches the metadata of every topic in the cluster.
+ */
+export async function existingPartitions(cluster: InternalCluster, topics: ReadonlyArray<string>): Promise<Map<string, Set<number>>> {
+  await cluster.connect()
+  const seed = cluster.brokerPool.seedBroker
+  if (!seed) throw new KafkaClientError('kafkajs cluster has no seed broker after connecting')
+  if (!seed.isConnected()) await seed.connect()
+  const out = new Map<string, Set<number>>()
+  const ask = async (names: string[]): Promise<void> => {
+    const { topicMetadata } = await seed.metadata(names)
+    for (const t of topicMetadata) out.set(t.topic, new Set(t.partitionMetadata.map((p) => p.partitionId)))
+  }
+  const unknown = (error: unknown): boolean => protocolErrorType(error) === 'UNKNOWN_TOPIC_OR_PARTITION'
+  try {
+    await ask([...new Set(topics)])
+  } catch (error) {
+    if (!unknown(error)) throw error
+    if (topics.length > 1) {
+      for (const topic of new Set(topics)) await ask([topic]).catch((e: unknown) => {
+        if (!unknown(e)) throw e
+      })
+    }
+  }
+  return out
 }

@@ -3,7 +3,7 @@ import { ClientClosedError, UnknownTopicOrPartitionError } from '../errors.ts'
 import type { ConsumerRecord, PartitionReader, TopicPartition } from '../port.ts'
 import { protocolErrorType, translateError } from './errors.ts'
 import type { FetchedPartition, InternalCluster, RawMessage } from './internals.ts'
-import { createInternalCluster, READ_COMMITTED, READ_UNCOMMITTED } from './internals.ts'
+import { createInternalCluster, existingPartitions, READ_COMMITTED, READ_UNCOMMITTED } from './internals.ts'
 import { toConsumerRecord } from './records.ts'
 
 /** A control record's key: version 0, type 0 = abort (1 = commit). */
@@ -93,13 +93,8 @@ export class KafkaJsPartitionReader implements PartitionReader {
   }
 
   async #prepare(cluster: InternalCluster, { topic, partition }: TopicPartition): Promise<void> {
-    await cluster.connect()
-    // Check with an all-topics request: asking kafkajs for a missing topic retries for seconds.
-    const { topicMetadata } = await cluster.metadata()
-    const known = topicMetadata.find((t) => t.topic === topic)
-    if (!known?.partitionMetadata.some((p) => p.partitionId === partition)) {
-      throw new UnknownTopicOrPartitionError(`${topic}-${partition} does not exist`)
-    }
+    const existing = await existingPartitions(cluster, [topic])
+    if (!existing.get(topic)?.has(partition)) throw new UnknownTopicOrPartitionError(`${topic}-${partition} does not exist`)
     await cluster.addTargetTopic(topic)
   }
 
