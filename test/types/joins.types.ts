@@ -1,10 +1,13 @@
 // Type tests for joins and cogroup: checked by `npx tsc --noEmit -p tsconfig.json`, never run.
 import { Serdes } from '../../src/serdes/serdes.ts'
+import type { Windowed } from '../../src/state/windowed.ts'
 import type { CogroupedKStream } from '../../src/topology/dsl/cogrouped-kstream.ts'
 import { JoinWindows } from '../../src/topology/dsl/join-windows.ts'
 import type { KStream } from '../../src/topology/dsl/kstream.ts'
 import type { KTable } from '../../src/topology/dsl/ktable.ts'
+import { SessionWindows } from '../../src/topology/dsl/session-windows.ts'
 import { StreamsBuilder } from '../../src/topology/dsl/streams-builder.ts'
+import { TimeWindows } from '../../src/topology/dsl/time-windows.ts'
 import { expectType, type Equal } from './expect.ts'
 
 interface Order {
@@ -107,3 +110,14 @@ expectType<Equal<typeof activity, KTable<string, { clicks: number; spent: number
 cogrouped.cogroup(spend, (_k, order) => order.amount)
 // @ts-expect-error cogrouped streams must have the same key type
 cogrouped.cogroup(orders.groupBy((_k, o) => o.productId), (_k, _o, agg) => agg)
+
+// Windowed cogroup: the result is keyed by Windowed<K>; sessions need a merger of the aggregate type.
+const perWindow = cogrouped
+  .cogroup(spend, (_k, order, agg) => ({ ...agg, spent: agg.spent + order.amount }))
+  .windowedBy(TimeWindows.ofSizeWithNoGrace(60_000))
+  .aggregate(() => ({ clicks: 0, spent: 0 }))
+expectType<Equal<typeof perWindow, KTable<Windowed<string>, { clicks: number; spent: number }>>>()
+const perSession = cogrouped
+  .windowedBy(SessionWindows.ofInactivityGapWithNoGrace(60_000))
+  .aggregate(() => ({ clicks: 0, spent: 0 }), (_k, a, c) => ({ clicks: a.clicks + c.clicks, spent: a.spent + c.spent }))
+expectType<Equal<typeof perSession, KTable<Windowed<string>, { clicks: number; spent: number }>>>()

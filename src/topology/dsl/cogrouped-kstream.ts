@@ -1,12 +1,18 @@
+import type { SendOldValues } from '../../processors/change.ts'
 import type { Aggregator, Initializer } from '../../processors/functions.ts'
 import { KStreamAggregate } from '../../processors/kstream-aggregate.ts'
 import { PassThrough } from '../../processors/pass-through.ts'
+import type { ProcessorSupplier } from '../../processors/processor.ts'
 import { REPARTITION_TOPIC_SUFFIX } from './internal-builder.ts'
 import { copartition } from './join-support.ts'
 import type { GroupedStreamInternals, KGroupedStream } from './kgrouped-stream.ts'
 import { KTable } from './ktable.ts'
 import { timestampedStore } from './materialized.ts'
 import type { StoreOptions } from './options.ts'
+import { SessionWindows } from './session-windows.ts'
+import type { SlidingWindows } from './sliding-windows.ts'
+import type { TimeWindows } from './time-windows.ts'
+import { SessionWindowedCogroupedKStream, TimeWindowedCogroupedKStream } from './windowed-cogrouped-kstream.ts'
 
 /** One input of a cogroup: a grouped stream and how its values fold into the shared aggregate. */
 export interface CogroupInput<K, VA> {
@@ -41,22 +47,12 @@ export class CogroupedKStream<in out K, in out VA> {
   aggregate(initializer: Initializer<VA>, options?: StoreOptions<K, VA>): KTable<K, VA> {
     const first = this.#inputs[0]!.grouped
     const b = first.builder
-    const t = b.topology
     const storeName = options?.storeName ?? b.newStoreName(AGGREGATE_NAME)
-    const parents = this.#inputs.map((input) => this.#source(input.grouped, storeName))
-    copartition(t, ...parents)
-    const named = options?.name
-    const flags = this.#inputs.map(() => ({ sendOldValues: false }))
-    const aggregates = this.#inputs.map((input, i) => {
-      const name = named !== undefined ? `${named}-cogroup-agg-${i}` : b.newProcessorName(AGGREGATE_NAME)
-      t.addProcessor(name, () => new KStreamAggregate<K, unknown, VA>(storeName, initializer, input.aggregator, flags[i]!), parents[i]!)
-      return name
-    })
-    const mergeName = named !== undefined ? `${named}-cogroup-merge` : b.newProcessorName(MERGE_NAME)
-    t.addProcessor(mergeName, () => new PassThrough(), ...aggregates)
     const keySerde = b.keySerde(options?.key, first.keySerde)
     const valueSerde = b.valueSerde(options?.value, undefined)
-    t.addStateStore(timestampedStore(b, storeName, options, keySerde, valueSerde), ...aggregates)
+    const { mergeName, aggregateNames, flags } = this.build(storeName, options?.name, (input, f) => () =>
+      new KStreamAggregate<K, unknown, VA>(storeName, initializer, input.aggregator, f))
+    b.topology.addStateStore(timestampedStore(b, storeName, options, keySerde, valueSerde), ...aggregateNames)
     return new KTable<K, VA>({
       builder: b,
       name: mergeName,
@@ -67,6 +63,44 @@ export class CogroupedKStream<in out K, in out VA> {
         for (const f of flags) f.sendOldValues = true
       },
     })
+  }
+
+  /** Aggregates per window (Kafka's `TimeWindowedCogroupedKStream` / `SessionWindowedCogroupedKStream`). */
+  windowedBy(windows: TimeWindows | SlidingWindows): TimeWindowedCogroupedKStream<K, VA>
+  windowedBy(windows: SessionWindows): SessionWindowedCogroupedKStream<K, VA>
+  windowedBy(windows: TimeWindows | SlidingWindows | SessionWindows): TimeWindowedCogroupedKStream<K, VA> | SessionWindowedCogroupedKStream<K, VA> {
+    if (windows instanceof SessionWindows) return new SessionWindowedCogroupedKStream<K, VA>(this, windows)
+    return new TimeWindowedCogroupedKStream<K, VA>(this, windows)
+  }
+
+  /**
+   * @internal Wires the inputs (Kafka's `CogroupedStreamAggregateBuilder`): a repartition where a
+   * key changed, co-partitioning, one aggregating processor per input sharing `storeName` (which
+   * the caller adds, connected to `aggregateNames`), and the merge node the table reads from.
+   */
+  build(
+    storeName: string,
+    named: string | undefined,
+    processor: (input: CogroupInput<K, VA>, flags: SendOldValues) => ProcessorSupplier<K, any, any, any>,
+  ): { mergeName: string; aggregateNames: string[]; flags: SendOldValues[] } {
+    const b = this.#inputs[0]!.grouped.builder
+    const t = b.topology
+    const parents = this.#inputs.map((input) => this.#source(input.grouped, storeName))
+    copartition(t, ...parents)
+    const flags = this.#inputs.map(() => ({ sendOldValues: false }))
+    const aggregateNames = this.#inputs.map((input, i) => {
+      const name = named !== undefined ? `${named}-cogroup-agg-${i}` : b.newProcessorName(AGGREGATE_NAME)
+      t.addProcessor(name, processor(input, flags[i]!), parents[i]!)
+      return name
+    })
+    const mergeName = named !== undefined ? `${named}-cogroup-merge` : b.newProcessorName(MERGE_NAME)
+    t.addProcessor(mergeName, () => new PassThrough(), ...aggregateNames)
+    return { mergeName, aggregateNames, flags }
+  }
+
+  /** @internal The first input's grouping: builder and key serde of the result. */
+  get grouped(): GroupedStreamInternals {
+    return this.#inputs[0]!.grouped
   }
 
   /**
