@@ -1,4 +1,7 @@
-import type { TimestampedKeyValueStore, ValueAndTimestamp } from '../state/store.ts'
+import type { SessionStore } from '../state/session-store.ts'
+import type { StateStore, TimestampedKeyValueStore, ValueAndTimestamp } from '../state/store.ts'
+import { isWindowStore, type TimestampedWindowStore } from '../state/window-store.ts'
+import type { Windowed } from '../state/windowed.ts'
 import type { Predicate, ValueMapper } from './functions.ts'
 import type { ProcessorContext } from './processor.ts'
 
@@ -24,20 +27,45 @@ export interface KTableValueGetterSupplier<K, V> {
   storeNames(): ReadonlyArray<string>
 }
 
-/** The getter of a table held in a timestamped store (Kafka's `KTableSourceValueGetterSupplier`). */
+/**
+ * The getter of a table held in a store (Kafka's `KTableSourceValueGetterSupplier`, and the views
+ * of windowed aggregations): a timestamped key-value store, or for a windowed table the window
+ * store (`Windowed<K>` keys, found by key and window start) or session store (found by key and
+ * session bounds; the row's timestamp is the session end, as in Kafka).
+ */
 export function storeValueGetterSupplier<K, V>(storeName: string): KTableValueGetterSupplier<K, V> {
   return {
     storeNames: () => [storeName],
     get: () => {
-      let store: TimestampedKeyValueStore<K, V>
+      let read: (key: K) => ValueAndTimestamp<V> | undefined
       return {
         init(context) {
-          store = context.getStateStore<TimestampedKeyValueStore<K, V>>(storeName)
+          read = readerOf<K, V>(context.getStateStore(storeName))
         },
-        get: (key) => (key === null || key === undefined ? undefined : store.get(key)),
+        get: (key) => (key === null || key === undefined ? undefined : read(key)),
       }
     },
   }
+}
+
+function readerOf<K, V>(store: StateStore): (key: K) => ValueAndTimestamp<V> | undefined {
+  if (isWindowStore(store)) {
+    const windows = store as TimestampedWindowStore<unknown, V>
+    return (key) => {
+      const w = key as Windowed<unknown>
+      return windows.fetch(w.key, w.window.start)
+    }
+  }
+  if (typeof (store as Partial<SessionStore<unknown, V>>).fetchSession === 'function') {
+    const sessions = store as SessionStore<unknown, V>
+    return (key) => {
+      const w = key as Windowed<unknown>
+      const value = sessions.fetchSession(w.key, w.window.start, w.window.end)
+      return value === undefined ? undefined : { value, timestamp: w.window.end }
+    }
+  }
+  const rows = store as TimestampedKeyValueStore<K, V>
+  return (key) => rows.get(key)
 }
 
 /** A non-stored `filter`/`filterNot`: rows the predicate rejects read as absent. */

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Serdes } from '../../src/serdes/serdes.ts'
 import { TopologyTestDriver } from '../../src/testing/index.ts'
+import { SessionWindows } from '../../src/topology/dsl/session-windows.ts'
 import { StreamsBuilder } from '../../src/topology/dsl/streams-builder.ts'
+import { TimeWindows } from '../../src/topology/dsl/time-windows.ts'
 import { pair, runSteps, str } from './join-semantics.ts'
 
 function tableTable(kind: 'join' | 'leftJoin' | 'outerJoin', stored = false): StreamsBuilder {
@@ -125,4 +127,41 @@ test('join processors are named like Kafka and both inputs are co-partitioned', 
   const b = new StreamsBuilder()
   b.table('left', { key: str, value: str }).join(b.table('right', { key: str, value: str }), pair, { name: 'j' })
   assert.deepEqual(b.build().nodes.slice(4).map((n) => n.name), ['j-join-this', 'j-join-other', 'j'])
+})
+
+test('windowed tables join per key and window (their rows are read from the window or session store)', () => {
+  const b = new StreamsBuilder()
+  // Windows stay readable for a while after they close (the default retention is just size + grace).
+  const clicks = b.stream('left', { key: str, value: str }).groupByKey().windowedBy(TimeWindows.ofSizeWithNoGrace(10)).count({ retentionMs: 1000 })
+  const views = b.stream('right', { key: str, value: str }).groupByKey().windowedBy(TimeWindows.ofSizeWithNoGrace(10)).count({ retentionMs: 1000 })
+  clicks
+    .join(views, (c, v) => `${c}/${v}`)
+    .toStream()
+    .map((w, ratio): [string, string] => [`${w.key}@${w.window.start}`, ratio ?? 'deleted'])
+    .to('out', { key: str, value: str })
+  const sessions = b.stream('sessions', { key: str, value: str }).groupByKey().windowedBy(SessionWindows.ofInactivityGapWithNoGrace(5)).count()
+  sessions
+    .join(sessions.mapValues((n) => n * 10), (n, tens) => `${n}:${tens}`)
+    .toStream()
+    .map((w, v): [string, string] => [`${w.key}@${w.window.start}-${w.window.end}`, v ?? 'deleted'])
+    .to('session-out', { key: str, value: str })
+  const driver = new TopologyTestDriver(b.build())
+  try {
+    const left = driver.createInputTopic('left', str, str)
+    const right = driver.createInputTopic('right', str, str)
+    left.pipeInput('k', 'c', 1)
+    right.pipeInput('k', 'v', 2)
+    right.pipeInput('k', 'v', 3)
+    right.pipeInput('k', 'v', 12) // another window: no clicks there
+    left.pipeInput('k', 'c', 4) // window [0, 10) is closed on the right side, but still stored
+    assert.deepEqual(driver.createOutputTopic('out', str, str).readKeyValuesToList(), [
+      { key: 'k@0', value: '1/1' },
+      { key: 'k@0', value: '1/2' },
+      { key: 'k@0', value: '2/2' },
+    ])
+    driver.createInputTopic('sessions', str, str).pipeInput('s', 'x', 100)
+    assert.deepEqual(driver.createOutputTopic('session-out', str, str).readKeyValuesToList().at(-1), { key: 's@100-100', value: '1:10' })
+  } finally {
+    driver.close()
+  }
 })
