@@ -1,0 +1,248 @@
+/**
+ * Interactive queries over HTTP (node:http, no framework). Each instance holds the balances of the
+ * partitions it runs; a question about an account goes to the instance that owns the account's
+ * partition of each store — found with `KafkaStreams.queryMetadataForKey` — and is answered there
+ * from its local store (`/local/...`, the instance-to-instance hop).
+ *
+ *   GET /accounts/:id   opening, in-flight and confirmed balance, and the amount being processed
+ *   GET /balances       totals over every account on every instance, and whether money is conserved
+ *   GET /health         this instance: state, tasks, records processed
+ */
+import { createServer } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { KafkaStreams } from 'kstreams'
+import { keySerde, STORES } from './model.ts'
+import type { Account } from './model.ts'
+import { balanceView } from './verify.ts'
+import type { BalanceView } from './verify.ts'
+
+/** Which instance (`host:port`) holds what. */
+export interface Routing {
+  /** The instance holding `key` in `store`; undefined while that is unknown (e.g. rebalancing). */
+  ownerOf(store: string, key: string): string | undefined
+  /** Every instance of the app, this one included. */
+  instances(): string[]
+}
+
+/** The metadata methods the runtime is getting (Kafka's names); looked up, so this runs before they land. */
+interface MetadataApi {
+  queryMetadataForKey?(store: string, key: string, serde: typeof keySerde): { readonly activeHost?: unknown } | undefined
+  allMetadata?(): Iterable<unknown>
+}
+
+/** `host:port` from a string, `{ host, port }`, or Kafka's `StreamsMetadata`-like `{ hostInfo }`. */
+export function hostOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return /^[^:\s]+:\d+$/.test(value) ? value : undefined
+  if (typeof value !== 'object' || value === null) return undefined
+  const v = value as { host?: unknown; port?: unknown; hostInfo?: unknown }
+  if (typeof v.host === 'string' && typeof v.port === 'number' && v.port >= 0 && v.host !== 'unavailable') return `${v.host}:${v.port}`
+  return v.hostInfo === undefined ? undefined : hostOf(v.hostInfo)
+}
+
+/** Routing from the instance's metadata; `missing` names what the runtime lacks (then everything is local). */
+export function streamsRouting(streams: KafkaStreams, self: string): { readonly routing: Routing; readonly missing: string[] } {
+  const api = streams as unknown as MetadataApi
+  const byKey = typeof api.queryMetadataForKey === 'function' ? api.queryMetadataForKey.bind(api) : undefined
+  const all = typeof api.allMetadata === 'function' ? api.allMetadata.bind(api) : undefined
+  const missing = [...(byKey ? [] : ['KafkaStreams.queryMetadataForKey']), ...(all ? [] : ['KafkaStreams.allMetadata'])]
+  const routing: Routing = {
+    ownerOf: (store, key) => {
+      if (!byKey) return self
+      try {
+        return hostOf(byKey(store, key, keySerde)?.activeHost)
+      } catch {
+        return undefined
+      }
+    },
+    instances: () => {
+      const hosts = new Set([self])
+      if (all) for (const m of all()) {
+        const host = hostOf(m)
+        if (host !== undefined) hosts.add(host)
+      }
+      return [...hosts].sort()
+    },
+  }
+  return { routing, missing }
+}
+
+class HttpError extends Error {
+  readonly status: number
+  constructor(status: number, message: string) {
+    super(message)
+    this.status = status
+  }
+}
+
+const BALANCE_STORES: ReadonlyArray<string> = [STORES.inflight, STORES.confirmed, STORES.ledger]
+
+async function fetchJson<T>(url: string): Promise<T> {
+  let response: Response
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(5000) })
+  } catch (error) {
+    throw new HttpError(503, `instance unreachable: ${url} (${(error as Error).message})`)
+  }
+  if (!response.ok) throw new HttpError(response.status === 404 ? 502 : response.status, `${url} answered ${response.status}`)
+  return (await response.json()) as T
+}
+
+export interface BalanceServerOptions {
+  readonly streams: KafkaStreams
+  readonly routing: Routing
+  /** This instance's `host:port`. */
+  readonly self: string
+  readonly processed: () => number
+}
+
+/** Serves the balance queries of one instance; `listen` first, then `attach` the running app. */
+export class BalanceServer {
+  readonly #server: Server
+  #app: BalanceServerOptions | undefined
+
+  constructor() {
+    this.#server = createServer((req, res) => void this.#handle(req, res))
+  }
+
+  /** Listens (port 0 picks a free one) and returns the `host:port` to advertise. */
+  async listen(port: number, host = '127.0.0.1'): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject)
+      this.#server.listen(port, host, () => resolve())
+    })
+    const address = this.#server.address()
+    return `${host}:${typeof address === 'object' && address !== null ? address.port : port}`
+  }
+
+  attach(app: BalanceServerOptions): void {
+    this.#app = app
+  }
+
+  async close(): Promise<void> {
+    this.#server.closeAllConnections()
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()))
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const app = this.#app
+      if (app === undefined) throw new HttpError(503, 'starting')
+      if (req.method !== 'GET') throw new HttpError(405, 'only GET')
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname.split('/').filter(Boolean).map(decodeURIComponent)
+      send(res, 200, await this.#route(app, path))
+    } catch (error) {
+      const status = error instanceof HttpError ? error.status : 500
+      send(res, status, { error: (error as Error).message })
+    }
+  }
+
+  async #route(app: BalanceServerOptions, path: string[]): Promise<unknown> {
+    const [head, a, b] = path
+    if (head === 'health' && a === undefined) {
+      return { self: app.self, state: app.streams.state, activeTasks: app.streams.activeTasks(), processed: app.processed() }
+    }
+    if (head === 'accounts' && a !== undefined && b === undefined) return accountBalances(app, a)
+    if (head === 'balances' && a === undefined) return totals(await gatherBalances(app))
+    if (head === 'local' && a !== undefined && BALANCE_STORES.includes(a)) {
+      if (b !== undefined) return { value: localBalance(app, a, b) ?? null }
+      return { entries: localEntries(app, a) }
+    }
+    throw new HttpError(404, 'not found; try /accounts/:id, /balances or /health')
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' })
+  res.end(`${JSON.stringify(body, null, 2)}\n`)
+}
+
+/** The store's entries on this instance: none when it runs no task of that store. */
+function localEntries(app: BalanceServerOptions, store: string): Array<[string, number]> {
+  if (app.streams.state !== 'RUNNING') throw new HttpError(503, `instance is ${app.streams.state}; retry`)
+  try {
+    return [...app.streams.store<string, number>(store).all()].map((e) => [e.key, e.value])
+  } catch (error) {
+    if ((error as Error).name === 'IllegalStateError') return []
+    throw error
+  }
+}
+
+/** The account's balance in the local store, which must be here (the routing said so). */
+function localBalance(app: BalanceServerOptions, store: string, account: string): number | undefined {
+  if (app.streams.state !== 'RUNNING') throw new HttpError(503, `instance is ${app.streams.state}; retry`)
+  try {
+    return app.streams.store<string, number>(store).get(account)
+  } catch (error) {
+    if ((error as Error).name === 'IllegalStateError') throw new HttpError(503, `${store} is not on this instance right now (rebalancing?); retry`)
+    throw error
+  }
+}
+
+function openings(app: BalanceServerOptions): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const { key, value } of app.streams.store<string, Account>(STORES.accounts).all()) out.set(key, value.openingBalance)
+  return out
+}
+
+/** The account's balance in `store`, asked of the instance that owns it. */
+async function balanceIn(app: BalanceServerOptions, store: string, account: string, opening: number): Promise<{ value: number; from: string }> {
+  const owner = app.routing.ownerOf(store, account)
+  if (owner === undefined) throw new HttpError(503, `no instance holds "${account}" in ${store} right now (rebalancing?); retry`)
+  if (owner === app.self) return { value: localBalance(app, store, account) ?? opening, from: owner }
+  const answer = await fetchJson<{ value: number | null }>(`http://${owner}/local/${store}/${encodeURIComponent(account)}`)
+  return { value: answer.value ?? opening, from: owner }
+}
+
+async function accountBalances(app: BalanceServerOptions, account: string): Promise<unknown> {
+  const opening = app.streams.store<string, Account>(STORES.accounts).get(account)?.openingBalance
+  if (opening === undefined) throw new HttpError(404, `unknown account "${account}"`)
+  const [inflight, confirmed] = await Promise.all([
+    balanceIn(app, STORES.inflight, account, opening),
+    balanceIn(app, STORES.confirmed, account, opening),
+  ])
+  return {
+    account,
+    unit: 'cents',
+    openingBalance: opening,
+    inflight: inflight.value,
+    confirmed: confirmed.value,
+    processing: inflight.value - confirmed.value,
+    servedBy: { inflight: inflight.from, confirmed: confirmed.from },
+  }
+}
+
+/** Every account's balances, merged from the local stores of every instance. */
+export async function gatherBalances(app: BalanceServerOptions): Promise<BalanceView & { readonly instances: string[] }> {
+  const instances = app.routing.instances()
+  const entries = new Map<string, Array<[string, number]>>(BALANCE_STORES.map((s) => [s, []]))
+  await Promise.all(instances.flatMap((host) => BALANCE_STORES.map(async (store) => {
+    const local = host === app.self
+      ? localEntries(app, store)
+      : (await fetchJson<{ entries: Array<[string, number]> }>(`http://${host}/local/${store}`)).entries
+    entries.get(store)!.push(...local)
+  })))
+  const view = balanceView(openings(app), {
+    inflight: entries.get(STORES.inflight)!,
+    confirmed: entries.get(STORES.confirmed)!,
+    ledger: entries.get(STORES.ledger)!,
+  })
+  return { ...view, instances }
+}
+
+function totals(view: BalanceView & { readonly instances: string[] }): unknown {
+  const sum = (m: ReadonlyMap<string, number>) => [...m.values()].reduce((a, b) => a + b, 0)
+  const opening = sum(view.openings)
+  const inflight = sum(view.inflight)
+  const confirmed = sum(view.confirmed)
+  const processing = [...view.inflight].reduce((n, [account, v]) => n + Math.abs(v - (view.confirmed.get(account) ?? 0)), 0) / 2
+  return {
+    unit: 'cents',
+    instances: view.instances,
+    accounts: view.openings.size,
+    openingTotal: opening,
+    inflightTotal: inflight,
+    confirmedTotal: confirmed,
+    processing,
+    conserved: confirmed === opening,
+  }
+}
