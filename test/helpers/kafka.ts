@@ -4,8 +4,8 @@
  * (no fixed sleeps: the broker here may be a cold JVM on a loaded 2-core machine).
  */
 import { randomBytes } from 'node:crypto'
-import { Kafka, logLevel } from 'kafkajs'
-import type { Admin, ITopicConfig } from 'kafkajs'
+import { Kafka, logLevel, Partitioners } from 'kafkajs'
+import type { Admin, ITopicConfig, Producer } from 'kafkajs'
 import { KAFKA_BROKERS } from './services.ts'
 
 /** `kst-<what>-<time>-<random>`: unique across concurrent test files and repeated runs. */
@@ -21,6 +21,15 @@ export function testKafka(clientId = uniqueName('client')): Kafka {
     logLevel: logLevel.NOTHING,
     retry: { retries: 8, initialRetryTime: 100 },
   })
+}
+
+/**
+ * Idempotent, with the Java-compatible partitioner. Idempotence matters for exact counts: a
+ * plain kafkajs producer retries a request the broker already applied (seen under load, and
+ * on Kafka 4.1) and writes those records twice; with sequence numbers the broker drops the copy.
+ */
+export function testProducer(kafka: Kafka): Producer {
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner })
 }
 
 /** Group timings kept short so joins, rebalances and leaves take seconds, not the 30 s defaults. */

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { AssignerProtocol } from 'kafkajs'
 import type { PartitionAssigner } from 'kafkajs'
-import { brokerFixture, FAST_GROUP, uniqueName, waitFor } from '../helpers/kafka.ts'
+import { brokerFixture, FAST_GROUP, testProducer, uniqueName, waitFor } from '../helpers/kafka.ts'
 import type { BrokerFixture } from '../helpers/kafka.ts'
 import { integrationServices } from '../helpers/services.ts'
 
@@ -88,7 +88,7 @@ describe('custom partition assigner', () => {
     assert.deepEqual([...twoMemberCall.values()].sort(), ['alpha', 'beta'])
 
     // Records follow the assignment: one per partition, each read by its owner only.
-    const producer = broker.kafka.producer()
+    const producer = testProducer(broker.kafka)
     await producer.connect()
     broker.defer(() => producer.disconnect())
     await producer.send({ topic, messages: [0, 1, 2, 3].map((partition) => ({ partition, value: `p${partition}` })) })

@@ -4,21 +4,33 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { Partitioners } from 'kafkajs'
 import type { Consumer, EachMessagePayload } from 'kafkajs'
-import { brokerFixture, FAST_GROUP, uniqueName, waitFor } from '../helpers/kafka.ts'
+import { brokerFixture, FAST_GROUP, testProducer, uniqueName, waitFor } from '../helpers/kafka.ts'
 import type { BrokerFixture } from '../helpers/kafka.ts'
 import { integrationServices } from '../helpers/services.ts'
 
 const services = await integrationServices()
 const PARTITIONS = 4
 
+interface Delivery {
+  readonly partition: number
+  readonly offset: number
+  readonly key: string
+  /** Delivered after the test committed (a redelivery then would ignore the commit). */
+  readonly afterCommit: boolean
+}
+
 interface Member {
   readonly consumer: Consumer
-  readonly seen: Array<{ partition: number; offset: number; key: string }>
+  /** Distinct records in arrival order. With autoCommit off, a rebalance before the first
+   * commit legitimately re-delivers from the start (at-least-once), so copies are kept apart. */
+  readonly seen: Delivery[]
+  readonly deliveries: Delivery[]
   /** The assignment from this member's latest GROUP_JOIN. */
   assignment: number[] | undefined
 }
+
+let committed = false
 
 describe('consumer group', () => {
   let broker: BrokerFixture
@@ -30,7 +42,8 @@ describe('consumer group', () => {
 
   async function member(groupId: string, topic: string): Promise<Member> {
     const consumer = broker.kafka.consumer({ groupId, ...FAST_GROUP })
-    const m: Member = { consumer, seen: [], assignment: undefined }
+    const m: Member = { consumer, seen: [], deliveries: [], assignment: undefined }
+    const distinct = new Set<string>()
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       m.assignment = [...(payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b)
     })
@@ -40,7 +53,11 @@ describe('consumer group', () => {
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ partition, message }: EachMessagePayload) => {
-        m.seen.push({ partition, offset: Number(message.offset), key: message.key!.toString() })
+        const d = { partition, offset: Number(message.offset), key: message.key!.toString(), afterCommit: committed }
+        m.deliveries.push(d)
+        if (distinct.has(`${partition}:${d.offset}`)) return
+        distinct.add(`${partition}:${d.offset}`)
+        m.seen.push(d)
       },
     })
     return m
@@ -50,7 +67,7 @@ describe('consumer group', () => {
     const topic = uniqueName('group-in')
     const groupId = broker.trackGroup(uniqueName('group'))
     await broker.createTopics([{ topic, numPartitions: PARTITIONS }])
-    const producer = broker.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
+    const producer = testProducer(broker.kafka)
     await producer.connect()
     broker.defer(() => producer.disconnect())
     const keys = Array.from({ length: 40 }, (_, i) => `key-${i}`)
@@ -64,8 +81,11 @@ describe('consumer group', () => {
     // Commit each partition's next offset explicitly, then read the group's offsets back.
     const next = new Map<number, number>()
     for (const r of a.seen) next.set(r.partition, Math.max(next.get(r.partition) ?? 0, r.offset + 1))
-    const committed = [...next].map(([partition, offset]) => ({ topic, partition, offset: String(offset) }))
-    await a.consumer.commitOffsets(committed)
+    // Commit only once A is caught up, so no re-delivery from an earlier rebalance is in flight.
+    await waitFor('member A to be caught up on every partition', () =>
+      [...next].every(([p, n]) => a.deliveries.findLast((d) => d.partition === p)?.offset === n - 1))
+    committed = true
+    await a.consumer.commitOffsets([...next].map(([partition, offset]) => ({ topic, partition, offset: String(offset) })))
     const [fetched] = await broker.admin.fetchOffsets({ groupId, topics: [topic] })
     const readBack = new Map(fetched!.partitions.map((p) => [p.partition, Number(p.offset)]))
     for (let p = 0; p < PARTITIONS; p++) assert.equal(readBack.get(p), next.get(p) ?? -1, `partition ${p}`)
@@ -89,5 +109,7 @@ describe('consumer group', () => {
     assert.deepEqual([...newA, ...newB].map((r) => r.key).sort(), [...more].sort())
     assert.ok(newA.every((r) => split.pa.includes(r.partition)), 'A only reads its partitions')
     assert.ok(newB.every((r) => split.pb.includes(r.partition)), 'B only reads its partitions')
+    const stale = [...a.deliveries, ...b.deliveries].filter((d) => d.afterCommit && d.offset < (next.get(d.partition) ?? 0))
+    assert.deepEqual(stale, [], 'nothing below the committed offsets is delivered again')
   })
 })

@@ -50,7 +50,7 @@ describe('default partitioner = Java murmur2', () => {
     test(`keys land where the Java client puts them on ${n} partitions`, { skip: services.skip }, async () => {
       const topic = uniqueName(`murmur-${n}`)
       await broker.createTopics([{ topic, numPartitions: n }])
-      const producer = broker.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
+      const producer = broker.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner })
       await producer.connect()
       broker.defer(() => producer.disconnect())
       for (const [key, hash] of JAVA_MURMUR2) {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { brokerFixture, uniqueName } from '../helpers/kafka.ts'
+import { brokerFixture, testProducer, uniqueName } from '../helpers/kafka.ts'
 import type { BrokerFixture } from '../helpers/kafka.ts'
 import { endOffset, readPartition } from '../helpers/read-partition.ts'
 import { integrationServices } from '../helpers/services.ts'
@@ -19,7 +19,7 @@ describe('readPartition', () => {
     broker = await brokerFixture()
     topic = uniqueName('restore')
     await broker.createTopics([{ topic, numPartitions: 3, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }])
-    const producer = broker.kafka.producer()
+    const producer = testProducer(broker.kafka)
     await producer.connect()
     broker.defer(() => producer.disconnect())
     // Partition 1 gets 20 records in 4 produce batches; 0 and 2 get noise the reader must not return.

@@ -2,13 +2,13 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import kafkajs from 'kafkajs'
-import { brokerFixture, uniqueName, waitFor } from '../helpers/kafka.ts'
+import { brokerFixture, testProducer, uniqueName, waitFor } from '../helpers/kafka.ts'
 import type { BrokerFixture } from '../helpers/kafka.ts'
 import { readPartition } from '../helpers/read-partition.ts'
 import { integrationServices } from '../helpers/services.ts'
 
 // Not a named export Node can see: kafkajs' CJS export list defeats cjs-module-lexer past `logLevel`.
-const { ConfigResourceTypes, Partitioners } = kafkajs
+const { ConfigResourceTypes } = kafkajs
 const services = await integrationServices()
 
 describe('topics', () => {
@@ -55,7 +55,7 @@ describe('topics', () => {
         { name: 'delete.retention.ms', value: '100' },
       ],
     }])
-    const producer = broker.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
+    const producer = testProducer(broker.kafka)
     await producer.connect()
     broker.defer(() => producer.disconnect())
     for (let v = 1; v <= 3; v++) {
