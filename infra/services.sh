@@ -127,6 +127,9 @@ cds_flags() { # <java> <file-prefix>
 mvn_or_die() {
   command -v mvn >/dev/null || die "Maven (mvn) is needed to fetch the services from Maven Central"
   local log=$1; shift
+  # One retry: a dropped connection to Maven Central should not fail a CI run.
+  mvn -B -q -ntp "$@" >"$log" 2>&1 && return
+  say "mvn failed; retrying once (log: $log)"
   if ! mvn -B -q -ntp "$@" >"$log" 2>&1; then tail_log "$log"; die "mvn failed (full log: $log)"; fi
 }
 
@@ -196,8 +199,18 @@ launch() { # <name> <command...>: detached (own session) so it outlives the call
 
 START_T0_kafka=0 START_T0_registry=0
 
+# Ours but silent: still starting (a start that was interrupted) or hung; wait_ready decides.
+adopt() { # <service> <pid>
+  say "$1: pid $2 (started earlier by this script) is not answering yet; waiting for it"
+  eval "START_T0_$1=\$(now)"
+}
+
 start_kafka() {
-  if our_pid kafka >/dev/null && kafka_answers; then say "kafka: already running (pid $(our_pid kafka)), answering on 127.0.0.1:$KAFKA_PORT"; return; fi
+  local pid
+  if pid=$(our_pid kafka); then
+    if kafka_answers; then say "kafka: already running (pid $pid), answering on 127.0.0.1:$KAFKA_PORT"; else adopt kafka "$pid"; fi
+    return
+  fi
   if kafka_answers; then say "kafka: a broker already answers on 127.0.0.1:$KAFKA_PORT (not started by this script); using it"; return; fi
   port_busy "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by something that is not a Kafka broker"
   port_busy "$KAFKA_CONTROLLER_PORT" && die "controller port $KAFKA_CONTROLLER_PORT is taken (set KAFKA_CONTROLLER_PORT)"
@@ -213,7 +226,11 @@ start_kafka() {
 }
 
 start_registry() {
-  if our_pid registry >/dev/null && registry_answers; then say "registry: already running (pid $(our_pid registry)), answering on 127.0.0.1:$REGISTRY_PORT"; return; fi
+  local pid
+  if pid=$(our_pid registry); then
+    if registry_answers; then say "registry: already running (pid $pid), answering on 127.0.0.1:$REGISTRY_PORT"; else adopt registry "$pid"; fi
+    return
+  fi
   if registry_answers; then say "registry: a registry already answers on 127.0.0.1:$REGISTRY_PORT (not started by this script); using it"; return; fi
   port_busy "$REGISTRY_PORT" && die "port $REGISTRY_PORT is taken by something that is not a schema registry"
   port_busy "$REGISTRY_MANAGEMENT_PORT" && die "port $REGISTRY_MANAGEMENT_PORT is taken (set REGISTRY_MANAGEMENT_PORT)"
