@@ -107,7 +107,7 @@ export class ChangelogRestorer {
   }
 }
 
-function toChangelogRecords(records: ReadonlyArray<ConsumerRecord>): ChangelogRecord[] {
+export function toChangelogRecords(records: ReadonlyArray<ConsumerRecord>): ChangelogRecord[] {
   const out: ChangelogRecord[] = []
   for (const r of records) if (r.key !== null) out.push({ key: r.key, value: r.value, timestamp: r.timestamp })
   return out

@@ -4,6 +4,7 @@ import { createKafkaJsClient } from '../client/kafkajs/kafkajs-client.ts'
 import type { Admin, KafkaClient } from '../client/port.ts'
 import type { Logger } from '../instrumentation/logger.ts'
 import { defaultLogger } from '../instrumentation/pino-logger.ts'
+import type { Serde } from '../serdes/serde.ts'
 import type { ReadOnlyKeyValueStore, StateStore, ValueAndTimestamp } from '../state/store.ts'
 import { compile, type CompiledTopology } from '../topology/compile.ts'
 import type { Topology } from '../topology/topology.ts'
@@ -12,6 +13,7 @@ import { IllegalStateError } from './errors.ts'
 import { GlobalStreamThread } from './global-stream-thread.ts'
 import { prepareInternalTopics, type TopicLayout } from './internal-topics.ts'
 import { StreamThread, type StreamThreadHooks } from './stream-thread.ts'
+import { allMetadata, keyQueryMetadata, type KeyQueryMetadata, type StreamsMetadata } from './streams-metadata.ts'
 import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from './streams-config.ts'
 import { checkTransition, type StreamsState } from './streams-state.ts'
 
@@ -57,9 +59,6 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
     this.#logger = config.logger ?? defaultLogger({ applicationId: this.#config.applicationId })
     this.#client = config.client ??
       (config.kafka ? createKafkaJsClient({ logger: this.#logger.child({ component: 'kafkajs' }), ...config.kafka }) : createEmbeddedKafka())
-    if (this.#config.numStandbyReplicas > 0) {
-      this.#logger.warn({ numStandbyReplicas: this.#config.numStandbyReplicas }, 'Standby replicas are not supported yet; running without them')
-    }
   }
 
   get state(): StreamsState {
@@ -170,7 +169,23 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
 
   /** Ids of the standby tasks this instance keeps warm. */
   standbyTasks(): string[] {
-    return []
+    return this.#thread?.standbys.ids().sort() ?? []
+  }
+
+  /**
+   * Which instance (by `applicationServer`) holds `key` of `storeName`, active and standbys, as of
+   * the latest rebalance (Kafka's `queryMetadataForKey`); undefined before the first assignment or
+   * for a store the topology does not have.
+   */
+  queryMetadataForKey<K>(storeName: string, key: K, keySerde: Serde<K>): KeyQueryMetadata | undefined {
+    const thread = this.#thread
+    if (!thread || !this.#layout) return undefined
+    return keyQueryMetadata({ topology: this.#topology, hosts: thread.hosts, layout: this.#layout, storeName, key, keySerde, partitionFor: (k, n) => this.#client.partitionFor(k, n) })
+  }
+
+  /** Every instance with an `applicationServer` and the stores and tasks it holds (Kafka's `metadataForAllStreamsClients`). */
+  allMetadata(): StreamsMetadata[] {
+    return this.#thread ? allMetadata(this.#topology, this.#thread.hosts) : []
   }
 
   /** Test-only: kills the instance without any clean-up, like a crashed process. */

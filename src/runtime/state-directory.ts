@@ -63,3 +63,26 @@ export function wipeTaskDirectory(taskDir: string): void {
 function hasState(taskDir: string): boolean {
   return existsSync(taskDir) && readdirSync(taskDir).length > 0
 }
+
+/**
+ * Task id → sum of the checkpointed changelog offsets, for every task with a directory under
+ * `<stateDir>/<applicationId>`: what the assignor weighs when it picks a member for a task (the
+ * larger, the less to restore). -1 when the directory exists without a readable checkpoint.
+ */
+export function localTaskOffsets(stateDir: string, applicationId: string): { [taskId: string]: number } {
+  const dir = join(stateDir, applicationId)
+  const out: { [taskId: string]: number } = {}
+  if (!existsSync(dir)) return out
+  for (const name of readdirSync(dir)) {
+    if (!/^\d+_\d+$/.test(name)) continue
+    let sum = -1
+    try {
+      const entries = OffsetCheckpoint.forTask(join(dir, name)).read()
+      if (entries.length > 0) sum = entries.reduce((n, e) => n + Math.max(0, e.offset + 1), 0)
+    } catch {
+      // unreadable: present, offsets unknown
+    }
+    out[name] = sum
+  }
+  return out
+}

@@ -5,7 +5,9 @@ import { taskId as formatTaskId } from '../topology/task-id.ts'
 import type { ActiveTaskEnvironment } from './active-task.ts'
 import { TaskMigratedError, type CommitContext } from './commit.ts'
 import type { ResolvedStreamsConfig } from './streams-config.ts'
-import { StreamsPartitionAssignor } from './streams-partition-assignor.ts'
+import { StandbyTasks } from './standby-tasks.ts'
+import { localTaskOffsets } from './state-directory.ts'
+import { StreamsPartitionAssignor, type HostTasks } from './streams-partition-assignor.ts'
 import { StreamsProducer } from './streams-producer.ts'
 import { TaskManager } from './task-manager.ts'
 
@@ -33,6 +35,7 @@ const RESTORE_BUDGET_MS = 50
 export class StreamThread {
   readonly consumer: Consumer
   readonly taskManager: TaskManager
+  readonly standbys: StandbyTasks
   readonly #config: ResolvedStreamsConfig
   readonly #producer: StreamsProducer | undefined
   readonly #assignor: StreamsPartitionAssignor
@@ -58,10 +61,22 @@ export class StreamThread {
     this.#listener = options.listener
     this.#logger = env.logger
     this.#producer = config.exactlyOnce ? undefined : new StreamsProducer(client)
-    this.#assignor = new StreamsPartitionAssignor(topology, () => ({
-      active: this.taskManager.activeTaskIds(),
-      state: this.taskManager.tasksWithLocalState(),
-    }))
+    this.#assignor = new StreamsPartitionAssignor(
+      topology,
+      () => ({
+        active: this.taskManager.activeTaskIds(),
+        state: { ...localTaskOffsets(env.stateDir, env.applicationId), ...this.standbys.offsets() },
+      }),
+      { numStandbyReplicas: config.numStandbyReplicas, applicationServer: config.applicationServer },
+    )
+    this.standbys = new StandbyTasks({
+      env,
+      topology,
+      admin: env.admin,
+      reader: client.partitionReader({ isolationLevel: config.exactlyOnce ? 'read_committed' : 'read_uncommitted' }),
+      updateIntervalMs: Math.min(500, Math.max(50, config.commitIntervalMs)),
+      commitIntervalMs: config.commitIntervalMs,
+    })
     this.consumer = client.consumer({
       groupId: config.applicationId,
       topics: topology.sourceTopics,
@@ -121,6 +136,7 @@ export class StreamThread {
           await this.taskManager.commit()
           this.#lastCommit = Date.now()
         }
+        await this.standbys.maybeUpdate(Date.now())
       } catch (error) {
         if (!(error instanceof TaskMigratedError)) throw error
         await this.#handleMigration(error)
@@ -141,6 +157,7 @@ export class StreamThread {
       this.#logger.warn({ err: error }, 'Commit on shutdown failed; closing tasks dirty')
       await this.taskManager.closeDirty()
     }
+    await this.standbys.close(true)
     await this.consumer.close()
     await this.#producer?.close()
   }
@@ -149,6 +166,7 @@ export class StreamThread {
   async shutdownDirty(): Promise<void> {
     this.#stopping = true
     await this.taskManager.closeDirty()
+    await this.standbys.close(false)
     await this.consumer.close().catch((error: unknown) => this.#logger.warn({ err: error }, 'Consumer close failed'))
     await this.#producer?.close().catch(() => {})
   }
@@ -168,6 +186,11 @@ export class StreamThread {
       } catch {
         // a dead process does not report errors
       }
+    }
+    try {
+      this.standbys.closeAll(false)
+    } catch {
+      // a dead process does not report errors
     }
   }
 
@@ -191,7 +214,17 @@ export class StreamThread {
   async #onAssigned(partitions: ReadonlyArray<TopicPartition>): Promise<void> {
     if (this.#crashed || this.#stopping) return
     this.#awaitingRunning = true
-    await this.taskManager.handleAssignment(this.#assignedTasks(partitions))
+    const active = this.#assignedTasks(partitions)
+    const standby = this.#assignor.assignedStandbys.filter((id) => !active.includes(id))
+    // A standby promoted here closes first (with a checkpoint), so the active task restores only the tail.
+    this.standbys.retain(standby)
+    await this.taskManager.handleAssignment(active)
+    await this.standbys.create(standby)
+  }
+
+  /** `host:port` → tasks, from the latest assignment (interactive-query metadata). */
+  get hosts(): HostTasks {
+    return this.#assignor.hosts
   }
 
   /** The tasks the assignor gave this member; derived from the partitions if its user data was lost. */

@@ -1,5 +1,3 @@
-import { existsSync, readdirSync } from 'node:fs'
-import { join } from 'node:path'
 import type { Consumer, ConsumerRecord, TopicPartition } from '../client/port.ts'
 import { partitionKey } from '../client/port.ts'
 import type { Logger } from '../instrumentation/logger.ts'
@@ -48,13 +46,6 @@ export class TaskManager {
   /** Ids of running (or suspended) tasks, for the assignor's stickiness. */
   activeTaskIds(): string[] {
     return [...this.#tasks.keys()]
-  }
-
-  /** Tasks with state on disk under this instance's state directory. */
-  tasksWithLocalState(): string[] {
-    const dir = join(this.#env.stateDir, this.#env.applicationId)
-    if (!existsSync(dir)) return []
-    return readdirSync(dir).filter((name) => /^\d+_\d+$/.test(name))
   }
 
   isRestoring(): boolean {

@@ -146,10 +146,9 @@ test('lifecycle rules: start once, close before start, invalid config', async ()
   assert.equal(idle.state, 'NOT_RUNNING')
   await assert.rejects(idle.start(), IllegalStateError)
 
-  const warnings: string[] = []
-  const warned = { ...silentLogger, warn: (_o: object, m?: string) => void warnings.push(m ?? '') }
-  void new KafkaStreams(upperTopology(), base(kafka, { numStandbyReplicas: 1, logger: warned }))
-  assert.deepEqual(warnings, ['Standby replicas are not supported yet; running without them'])
+  assert.throws(() => new KafkaStreams(upperTopology(), base(kafka, { kafka: { brokers: ['127.0.0.1:9092'] } })), /either `client`.*or `kafka`/)
+  assert.throws(() => new KafkaStreams(upperTopology(), { applicationId: 'x', kafka: { brokers: [] } }), /kafka.brokers/)
+  assert.throws(() => new KafkaStreams(upperTopology(), base(kafka, { applicationServer: 'no-port' })), /applicationServer/)
   assert.throws(() => new KafkaStreams(upperTopology(), base(kafka, { numStandbyReplicas: -1 })), /numStandbyReplicas/)
   assert.throws(() => new KafkaStreams(upperTopology(), base(kafka, { applicationId: 'bad id' })), /applicationId/)
   assert.throws(() => new KafkaStreams(upperTopology(), base(kafka, { processingGuarantee: 'maybe' as never })), /processingGuarantee/)

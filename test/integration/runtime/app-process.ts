@@ -5,7 +5,7 @@
  * Config comes as JSON in the `KSTREAMS_APP` environment variable (see `AppConfig`). It reports on
  * stdout, one JSON object per line: `state` changes, `restore-start` / `restore-end`, `tasks`
  * (active and standby task ids, on every RUNNING and on request), `started`, `start-failed`,
- * `error`, `closed`. Commands arrive on stdin, one per line: `tasks`, `close`.
+ * `error`, `closed`. Commands arrive on stdin, one per line: `tasks`, `metadata <key>`, `close`.
  * It never calls `process.exit` while the app runs: `close` closes the app and lets the event loop end.
  */
 import { writeSync } from 'node:fs'
@@ -133,9 +133,13 @@ async function close(): Promise<void> {
 
 const input = createInterface({ input: process.stdin })
 input.on('line', (line) => {
-  const [command] = line.trim().split(/\s+/, 2)
+  const [command, arg] = line.trim().split(/\s+/, 2)
   if (command === 'tasks') tasks()
   else if (command === 'close') void close()
+  else if (command === 'metadata' && arg !== undefined) {
+    const m = streams.queryMetadataForKey('counts', arg, Serdes.string())
+    emit({ type: 'metadata', key: arg, active: m?.activeHost ?? null, standby: m?.standbyHosts ?? [], partition: m?.partition ?? null, all: streams.allMetadata() })
+  }
 })
 // The parent went away: close like a normal shutdown.
 input.on('close', () => void close())
