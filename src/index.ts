@@ -40,6 +40,24 @@ export type {
 } from './processors/functions.ts'
 export type { Change } from './processors/change.ts'
 
+
+// Windows, suppression, joins, cogroup
+export { TimeWindows } from './topology/dsl/time-windows.ts'
+export { SlidingWindows } from './topology/dsl/sliding-windows.ts'
+export { SessionWindows } from './topology/dsl/session-windows.ts'
+export { JoinWindows } from './topology/dsl/join-windows.ts'
+export { TimeWindowedKStream } from './topology/dsl/time-windowed-kstream.ts'
+export { SessionWindowedKStream } from './topology/dsl/session-windowed-kstream.ts'
+export { CogroupedKStream } from './topology/dsl/cogrouped-kstream.ts'
+export { EmitStrategy } from './topology/dsl/emit-strategy.ts'
+export type { OnWindowCloseOptions } from './topology/dsl/emit-strategy.ts'
+export { BufferConfig, Suppressed } from './topology/dsl/suppressed.ts'
+export type { EagerBufferConfig, StrictBufferConfig, UntilWindowClosesOptions } from './topology/dsl/suppressed.ts'
+export { SuppressionBufferFullError } from './processors/ktable-suppress.ts'
+export type { WindowedStoreOptions } from './topology/dsl/windowed-store.ts'
+export type { JoinedOptions, StreamJoinedOptions, TableJoinedOptions } from './topology/dsl/join-options.ts'
+export type { Merger } from './processors/kstream-session-window-aggregate.ts'
+
 // Topology and Processor API
 export { Topology } from './topology/topology.ts'
 export type { SinkOptions, SourceOptions } from './topology/topology.ts'
@@ -69,6 +87,16 @@ export type { SchemaRegistryClient, SchemaRegistryConfig, SchemaRegistryOption }
 
 // State stores
 export { Stores } from './state/stores.ts'
+export { WindowedSerdes } from './state/windowed-serdes.ts'
+export type { Window, Windowed } from './state/windowed.ts'
+export type {
+  ReadOnlyWindowStore,
+  TimestampedWindowStore,
+  WindowBytesStoreSupplier,
+  WindowStore,
+  WindowStoreIterator,
+} from './state/window-store.ts'
+export type { ReadOnlySessionStore, SessionBytesStoreSupplier, SessionStore } from './state/session-store.ts'
 export type {
   KeyValue,
   KeyValueIterator,
