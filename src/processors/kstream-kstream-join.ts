@@ -1,6 +1,6 @@
 import type { KeyValueStore } from '../state/store.ts'
 import type { WindowStore } from '../state/window-store.ts'
-import { recordDropped } from './dropped-records.ts'
+import { reportDroppedRecord } from './expired-window.ts'
 import type { ValueJoiner } from './functions.ts'
 import type { JoinTimeTracker, JoinTimeTrackers } from './join-time-tracker.ts'
 import type { LeftOrRightValue, TimestampedKeyAndJoinSide } from './outer-join-records.ts'
@@ -8,7 +8,6 @@ import type { Processor, ProcessorContext } from './processor.ts'
 import type { Record } from './record.ts'
 
 export interface StreamJoinSideOptions<K, VThis, VOther, VR> {
-  readonly name: string
   /** True for the left input's processor. */
   readonly leftSide: boolean
   /** The other input's window store. */
@@ -65,7 +64,7 @@ export class KStreamKStreamJoin<K, VThis, VOther, VR> implements Processor<K, VT
     const key = record.key
     const value = record.value
     if (key === null || key === undefined || value === null || value === undefined) {
-      recordDropped(this.context, o.name, 'null key or value')
+      reportDroppedRecord(this.context, 'Skipping record due to null key or value', {})
       return
     }
     if (this.outerStore !== undefined && timestamp === this.time.streamTime) this.emitNonJoinedOuterRecords(this.outerStore, record)

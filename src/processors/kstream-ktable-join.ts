@@ -1,4 +1,4 @@
-import { recordDropped } from './dropped-records.ts'
+import { reportDroppedRecord } from './expired-window.ts'
 import type { KeyValueMapper, ValueJoiner } from './functions.ts'
 import type { KTableValueGetter, KTableValueGetterSupplier } from './ktable-value-getter.ts'
 import type { Processor, ProcessorContext } from './processor.ts'
@@ -12,7 +12,6 @@ import type { Record } from './record.ts'
  * A record with a null join key or a null value cannot join and is dropped (and counted).
  */
 export class KStreamKTableJoin<K, V, KT, VT, VR> implements Processor<K, V, K, VR> {
-  private readonly name: string
   private readonly getter: KTableValueGetter<KT, VT>
   private readonly keyMapper: KeyValueMapper<K, V, KT> | undefined
   private readonly joiner: ValueJoiner<V, VT | null, VR, K>
@@ -20,13 +19,11 @@ export class KStreamKTableJoin<K, V, KT, VT, VR> implements Processor<K, V, K, V
   private context!: ProcessorContext<K, VR>
 
   constructor(
-    name: string,
     table: KTableValueGetterSupplier<KT, VT>,
     keyMapper: KeyValueMapper<K, V, KT> | undefined,
     joiner: ValueJoiner<V, VT | null, VR, K>,
     leftJoin: boolean,
   ) {
-    this.name = name
     this.getter = table.get()
     this.keyMapper = keyMapper
     this.joiner = joiner
@@ -44,7 +41,7 @@ export class KStreamKTableJoin<K, V, KT, VT, VR> implements Processor<K, V, K, V
       ? undefined
       : this.keyMapper === undefined ? (record.key as unknown as KT) : this.keyMapper(record.key, value)
     if (joinKey === null || joinKey === undefined) {
-      recordDropped(this.context, this.name, 'null join key or value')
+      reportDroppedRecord(this.context, 'Skipping record due to null join key or value', {})
       return
     }
     const row = this.getter.get(joinKey)

@@ -1,6 +1,6 @@
 import type { ValueAndTimestamp } from '../state/store.ts'
 import type { Change, SendOldValues } from './change.ts'
-import { recordDropped } from './dropped-records.ts'
+import { reportDroppedRecord } from './expired-window.ts'
 import type { ValueJoiner } from './functions.ts'
 import type { KTableValueGetter, KTableValueGetterSupplier } from './ktable-value-getter.ts'
 import type { Processor, ProcessorContext } from './processor.ts'
@@ -22,7 +22,6 @@ export type TableJoinSide = 'inner' | 'left' | 'right' | 'outer'
  * joiner for the right side).
  */
 export class KTableKTableJoin<K, V, VO, VR> implements Processor<K, Change<V>, K, Change<VR>> {
-  private readonly name: string
   private readonly side: TableJoinSide
   private readonly other: KTableValueGetter<K, VO>
   private readonly joiner: ValueJoiner<V | null, VO | null, VR, K>
@@ -31,13 +30,11 @@ export class KTableKTableJoin<K, V, VO, VR> implements Processor<K, Change<V>, K
   private context!: ProcessorContext<K, Change<VR>>
 
   constructor(
-    name: string,
     side: TableJoinSide,
     other: KTableValueGetterSupplier<K, VO>,
     joiner: ValueJoiner<V | null, VO | null, VR, K>,
     flags: SendOldValues,
   ) {
-    this.name = name
     this.side = side
     this.other = other.get()
     this.joiner = joiner
@@ -53,7 +50,7 @@ export class KTableKTableJoin<K, V, VO, VR> implements Processor<K, Change<V>, K
   process(record: Record<K, Change<V>>): void {
     const key = record.key
     if (key === null || key === undefined) {
-      recordDropped(this.context, this.name, 'null key')
+      reportDroppedRecord(this.context, 'Skipping record due to null key', {})
       return
     }
     const { newValue: thisNew, oldValue: thisOld } = record.value

@@ -1,5 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { DROPPED_RECORDS_CHANNEL, type DroppedRecord } from '../../src/processors/dropped-records.ts'
+import { silentLogger } from '../../src/instrumentation/logger.ts'
 import { Serdes } from '../../src/serdes/serdes.ts'
 import { TopologyTestDriver } from '../../src/testing/index.ts'
 import type { Topology } from '../../src/topology/topology.ts'
@@ -36,6 +37,9 @@ export const SEMANTICS_INPUT: ReadonlyArray<Step> = [
 
 export const str = Serdes.string()
 
+/** Test drivers that do not log the records the joins drop on purpose (tests count them instead). */
+export const QUIET = { logger: silentLogger } as const
+
 /** `A-a`, `A-null`, `null-d`: how the tables write a joined pair. */
 export const pair = (v: string | null, o: string | null): string => `${v}-${o}`
 
@@ -44,7 +48,7 @@ export const pair = (v: string | null, o: string | null): string => `${v}-${o}`
  * topology wrote to `out` (a deleted row reads `null`).
  */
 export function runSteps(topology: Topology, steps: ReadonlyArray<Step> = SEMANTICS_INPUT): Array<Array<string | null>> {
-  const driver = new TopologyTestDriver(topology)
+  const driver = new TopologyTestDriver(topology, QUIET)
   try {
     const left = driver.createInputTopic('left', str, str)
     const right = driver.createInputTopic('right', str, str)

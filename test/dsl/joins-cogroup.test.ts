@@ -5,7 +5,7 @@ import { TopologyTestDriver } from '../../src/testing/index.ts'
 import { SessionWindows } from '../../src/topology/dsl/session-windows.ts'
 import { StreamsBuilder } from '../../src/topology/dsl/streams-builder.ts'
 import { TimeWindows } from '../../src/topology/dsl/time-windows.ts'
-import { collectDropped } from './join-semantics.ts'
+import { QUIET, collectDropped } from './join-semantics.ts'
 
 const str = Serdes.string()
 const num = Serdes.long()
@@ -40,7 +40,7 @@ test('cogroup folds two streams into one aggregate per key, in one store', () =>
   // Only the re-keyed input is repartitioned; both inputs are co-partitioned.
   assert.deepEqual([...topology.internalTopics.keys()], ['COGROUPKSTREAM-AGGREGATE-STATE-STORE-0000000003-repartition'])
   assert.deepEqual(topology.copartitionGroups, [['clicks', 'COGROUPKSTREAM-AGGREGATE-STATE-STORE-0000000003-repartition']])
-  const driver = new TopologyTestDriver(topology)
+  const driver = new TopologyTestDriver(topology, QUIET)
   try {
     const clicks = driver.createInputTopic('clicks', str, str)
     const views = driver.createInputTopic('views', str, Serdes.json<{ user: string; seconds: number }>())
@@ -78,7 +78,7 @@ test('a named cogroup names its processors and store; the result table can be ag
     .count()
     .toStream()
     .to('buckets', { key: str, value: num })
-  const driver = new TopologyTestDriver(b.build())
+  const driver = new TopologyTestDriver(b.build(), QUIET)
   try {
     driver.createInputTopic('a', str, num).pipeInput('x', 5, 1)
     driver.createInputTopic('c', str, num).pipeInput('x', 7, 2) // x moves from non-negative to negative
@@ -95,7 +95,7 @@ test('two re-keyed inputs get a repartition topic each', () => {
   a.cogroup((_k, _v, n: number) => n + 1).cogroup(c, (_k, _v, n) => n + 10).aggregate(() => 0, { storeName: 's', value: num }).toStream().to('out', { key: str, value: num })
   const topology = b.build()
   assert.deepEqual([...topology.internalTopics.keys()], ['s-repartition', 's-1-repartition'])
-  const driver = new TopologyTestDriver(topology)
+  const driver = new TopologyTestDriver(topology, QUIET)
   try {
     driver.createInputTopic('a', str, str).pipeInput('1', 'k', 1)
     driver.createInputTopic('c', str, str).pipeInput('2', 'k', 2)
@@ -124,7 +124,7 @@ test('windowed cogroup: both inputs fold into the same time windows; sessions me
     .to('sessions', { key: str, value: num })
   const topology = b.build()
   assert.ok(topology.stores.has('sessions'))
-  const driver = new TopologyTestDriver(topology)
+  const driver = new TopologyTestDriver(topology, QUIET)
   try {
     const inA = driver.createInputTopic('a', str, num)
     const inC = driver.createInputTopic('c', str, num)

@@ -4,7 +4,7 @@ import { TopologyTestDriver } from '../../src/testing/index.ts'
 import { JoinWindows } from '../../src/topology/dsl/join-windows.ts'
 import { StreamsBuilder } from '../../src/topology/dsl/streams-builder.ts'
 import type { Topology } from '../../src/topology/topology.ts'
-import { collectDropped, pair, runSteps, str } from './join-semantics.ts'
+import { QUIET, collectDropped, pair, runSteps, str } from './join-semantics.ts'
 
 type Kind = 'join' | 'leftJoin' | 'outerJoin'
 
@@ -23,7 +23,7 @@ function streamStream(kind: Kind, windows: JoinWindows, options?: { name?: strin
 
 /** Pipes `[side, key, value, timestamp]` records; returns, per record, what was emitted as [key, value, timestamp]. */
 function pipe(topology: Topology, records: ReadonlyArray<readonly ['left' | 'right', string, string, number]>): Array<Array<[string, string, number]>> {
-  const driver = new TopologyTestDriver(topology)
+  const driver = new TopologyTestDriver(topology, QUIET)
   try {
     const inputs = { left: driver.createInputTopic('left', str, str), right: driver.createInputTopic('right', str, str) }
     const out = driver.createOutputTopic('out', str, str)
@@ -117,7 +117,7 @@ test('asymmetric windows: before(0) joins only right records at or after the lef
 
 test('records with a null key or value are dropped and counted', () => {
   const topology = streamStream('leftJoin', JoinWindows.ofTimeDifferenceWithNoGrace(10))
-  const driver = new TopologyTestDriver(topology)
+  const driver = new TopologyTestDriver(topology, QUIET)
   try {
     const left = driver.createInputTopic('left', str, str)
     const dropped = collectDropped(() => {
@@ -161,7 +161,7 @@ test('re-keyed streams are repartitioned before a stream-stream join', () => {
   const topology = b.build()
   assert.deepEqual([...topology.internalTopics.keys()], ['cv-left-repartition', 'cv-right-repartition'])
   assert.deepEqual(topology.copartitionGroups, [['cv-left-repartition', 'cv-right-repartition']])
-  const driver = new TopologyTestDriver(topology)
+  const driver = new TopologyTestDriver(topology, QUIET)
   try {
     driver.createInputTopic('clicks', str, str).pipeInput('c1', 'ann', 1)
     driver.createInputTopic('views', str, str).pipeInput('v1', 'ann', 3)
@@ -172,7 +172,7 @@ test('re-keyed streams are repartitioned before a stream-stream join', () => {
 })
 
 test('the same outer join on RocksDB stores (TopologyTestDriver.create keeps the real stores)', async () => {
-  const driver = await TopologyTestDriver.create(streamStream('outerJoin', JoinWindows.ofTimeDifferenceAndGrace(10, 5)))
+  const driver = await TopologyTestDriver.create(streamStream('outerJoin', JoinWindows.ofTimeDifferenceAndGrace(10, 5)), QUIET)
   try {
     const left = driver.createInputTopic('left', str, str)
     const right = driver.createInputTopic('right', str, str)

@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { Serdes } from '../../src/serdes/serdes.ts'
 import { TopologyTestDriver } from '../../src/testing/index.ts'
 import { StreamsBuilder } from '../../src/topology/dsl/streams-builder.ts'
-import { collectDropped, pair, runSteps, str } from './join-semantics.ts'
+import { QUIET, collectDropped, pair, runSteps, str } from './join-semantics.ts'
 
 const num = Serdes.long()
 
@@ -31,7 +31,7 @@ test('stream-table left join follows Kafka semantics table', () => {
 
 test('stream records with a null key or value are dropped and counted; the key and timestamp are kept', () => {
   const topology = streamTable('leftJoin').build()
-  const driver = new TopologyTestDriver(topology)
+  const driver = new TopologyTestDriver(topology, QUIET)
   try {
     const left = driver.createInputTopic('left', str, str)
     driver.createInputTopic('right', str, str).pipeInput('k', 'x', 1)
@@ -44,8 +44,8 @@ test('stream records with a null key or value are dropped and counted; the key a
     assert.deepEqual(out.readRecordsToList().map((r) => [r.key, r.value, r.timestamp]), [['k', 'v-x', 7]])
     assert.equal(dropped.length, 2)
     assert.deepEqual(dropped.map((d) => [d.processor, d.reason, d.topic, d.offset]), [
-      ['KSTREAM-LEFTJOIN-0000000004', 'null join key or value', 'left', 0],
-      ['KSTREAM-LEFTJOIN-0000000004', 'null join key or value', 'left', 1],
+      ['KSTREAM-LEFTJOIN-0000000004', 'Skipping record due to null join key or value', 'left', 0],
+      ['KSTREAM-LEFTJOIN-0000000004', 'Skipping record due to null join key or value', 'left', 1],
     ])
   } finally {
     driver.close()
@@ -75,7 +75,7 @@ test('a stream whose key changed is repartitioned before the join and co-partiti
   assert.deepEqual(topology.copartitionGroups, [['KSTREAM-KEY-SELECT-0000000004-repartition', 'prices']])
   const compiled = topology.compile('app')
   assert.deepEqual(compiled.copartitionGroups, [['app-KSTREAM-KEY-SELECT-0000000004-repartition', 'prices']])
-  const driver = new TopologyTestDriver(topology)
+  const driver = new TopologyTestDriver(topology, QUIET)
   try {
     driver.createInputTopic('prices', str, num).pipeInput('apple', 3, 1)
     const orders = driver.createInputTopic('orders', str, str)
@@ -124,7 +124,7 @@ test('stream-global-table join looks rows up by a key taken from each record, no
   orders.leftJoin(customers, (_k, o) => o.customer, (o, name) => `${o.item} for ${name ?? '?'}`).to('left', { value: str })
   const topology = b.build()
   assert.deepEqual(topology.copartitionGroups, [])
-  const driver = new TopologyTestDriver(topology)
+  const driver = new TopologyTestDriver(topology, QUIET)
   try {
     driver.createInputTopic('customers', str, str).pipeInput('c1', 'Ada', 1)
     const input = driver.createInputTopic('orders', str, Serdes.json<{ customer: string; item: string }>())
@@ -141,7 +141,7 @@ test('a global-table join drops a record whose key selector gives null, even in 
   const b = new StreamsBuilder()
   const customers = b.globalTable('customers', { key: str, value: str })
   b.stream('orders', { key: str, value: str }).leftJoin(customers, () => null as unknown as string, (o, c) => pair(o, c)).to('out', { value: str })
-  const driver = new TopologyTestDriver(b.build())
+  const driver = new TopologyTestDriver(b.build(), QUIET)
   try {
     const dropped = collectDropped(() => driver.createInputTopic('orders', str, str).pipeInput('o1', 'x', 1))
     assert.equal(dropped.length, 1)

@@ -5,7 +5,7 @@ import { TopologyTestDriver } from '../../src/testing/index.ts'
 import { SessionWindows } from '../../src/topology/dsl/session-windows.ts'
 import { StreamsBuilder } from '../../src/topology/dsl/streams-builder.ts'
 import { TimeWindows } from '../../src/topology/dsl/time-windows.ts'
-import { pair, runSteps, str } from './join-semantics.ts'
+import { QUIET, pair, runSteps, str } from './join-semantics.ts'
 
 function tableTable(kind: 'join' | 'leftJoin' | 'outerJoin', stored = false): StreamsBuilder {
   const b = new StreamsBuilder()
@@ -45,7 +45,7 @@ test('a stored join result gives the same updates and is queryable', () => {
     // Stored, a delete of a row that was never joined (inner, step 8 for outer) is not repeated.
     assert.deepEqual(runSteps(topology), expected, kind)
   }
-  const driver = new TopologyTestDriver(tableTable('outerJoin', true).build())
+  const driver = new TopologyTestDriver(tableTable('outerJoin', true).build(), QUIET)
   try {
     driver.createInputTopic('left', str, str).pipeInput('k1', 'A', 1)
     driver.createInputTopic('right', str, str).pipeInput('k2', 'b', 2)
@@ -58,7 +58,7 @@ test('a stored join result gives the same updates and is queryable', () => {
 })
 
 test('the joined timestamp is the later of the two rows', () => {
-  const driver = new TopologyTestDriver(tableTable('join').build())
+  const driver = new TopologyTestDriver(tableTable('join').build(), QUIET)
   try {
     driver.createInputTopic('right', str, str).pipeInput('k', 'a', 50)
     driver.createInputTopic('left', str, str).pipeInput('k', 'A', 10)
@@ -78,7 +78,7 @@ test('join results retract old values downstream: an aggregation over the join s
     .reduce((a, v) => a + v, (a, v) => a - v, { value: Serdes.long() })
     .toStream()
     .to('out', { key: str, value: Serdes.long() })
-  const driver = new TopologyTestDriver(b.build())
+  const driver = new TopologyTestDriver(b.build(), QUIET)
   try {
     const left = driver.createInputTopic('left', str, str)
     const right = driver.createInputTopic('right', str, Serdes.long())
@@ -106,7 +106,7 @@ test('a join result can be joined again without being stored (looked up through 
   b.stream('visits', { key: str, value: str }).join(people, (page, person) => `${person} saw ${page}`).to('out', { value: str })
   const topology = b.build()
   assert.deepEqual([...topology.stores.keys()].sort(), ['left-STATE-STORE-0000000000', 'right-STATE-STORE-0000000003'])
-  const driver = new TopologyTestDriver(topology)
+  const driver = new TopologyTestDriver(topology, QUIET)
   try {
     driver.createInputTopic('left', str, str).pipeInput('u1', 'Ada', 1)
     const visits = driver.createInputTopic('visits', str, str)
@@ -145,7 +145,7 @@ test('windowed tables join per key and window (their rows are read from the wind
     .toStream()
     .map((w, v): [string, string] => [`${w.key}@${w.window.start}-${w.window.end}`, v ?? 'deleted'])
     .to('session-out', { key: str, value: str })
-  const driver = new TopologyTestDriver(b.build())
+  const driver = new TopologyTestDriver(b.build(), QUIET)
   try {
     const left = driver.createInputTopic('left', str, str)
     const right = driver.createInputTopic('right', str, str)

@@ -2,13 +2,12 @@ import { bytes } from '../../serdes/bytes.ts'
 import type { Serde } from '../../serdes/serde.ts'
 import type { TimestampedKeyValueStore } from '../../state/store.ts'
 import type { Change } from '../change.ts'
-import { recordDropped } from '../dropped-records.ts'
+import { reportDroppedRecord } from '../expired-window.ts'
 import type { Processor, ProcessorContext } from '../processor.ts'
 import type { Record } from '../record.ts'
 import { combinedKeyPrefix, type SubscriptionResponseWrapper, type SubscriptionWrapper } from './wrappers.ts'
 
 export interface ForeignTableJoinOptions<KO> {
-  readonly name: string
   readonly storeName: string
   readonly foreignKeySerde: Serde<KO>
   readonly serdeTopic: string
@@ -35,7 +34,7 @@ export class ForeignTableJoin<K, KO, VO> implements Processor<KO, Change<VO>, K,
 
   process(record: Record<KO, Change<VO>>): void {
     if (record.key === null || record.key === undefined) {
-      recordDropped(this.context, this.o.name, 'null key')
+      reportDroppedRecord(this.context, 'Skipping record due to null key', {})
       return
     }
     const prefix = combinedKeyPrefix(this.o.foreignKeySerde.serialize(this.o.serdeTopic, record.key))

@@ -1,5 +1,5 @@
 import type { Serde } from '../../serdes/serde.ts'
-import { recordDropped } from '../dropped-records.ts'
+import { reportDroppedRecord } from '../expired-window.ts'
 import type { ValueJoiner } from '../functions.ts'
 import type { KTableValueGetter, KTableValueGetterSupplier } from '../ktable-value-getter.ts'
 import type { Processor, ProcessorContext } from '../processor.ts'
@@ -7,7 +7,6 @@ import type { Record } from '../record.ts'
 import { sameHash, valueHash, type SubscriptionResponseWrapper } from './wrappers.ts'
 
 export interface ResponseJoinOptions<K, V, VO, VR> {
-  readonly name: string
   readonly primaryTable: KTableValueGetterSupplier<K, V>
   readonly valueSerde: Serde<V>
   readonly hashTopic: string
@@ -41,7 +40,7 @@ export class ResponseJoin<K, V, VO, VR> implements Processor<K, SubscriptionResp
     const current = this.primary.get(record.key)
     const currentHash = current === undefined ? null : valueHash(this.o.valueSerde.serialize(this.o.hashTopic, current.value))
     if (!sameHash(response.hash, currentHash)) {
-      recordDropped(this.context, this.o.name, 'stale foreign-key join response')
+      reportDroppedRecord(this.context, 'Dropping foreign-key join response due to hash mismatch (the row changed since)', {})
       return
     }
     const foreignValue = response.foreignValue

@@ -1,6 +1,6 @@
 import type { Serde } from '../../serdes/serde.ts'
 import type { TimestampedKeyValueStore } from '../../state/store.ts'
-import { recordDropped } from '../dropped-records.ts'
+import { reportDroppedRecord } from '../expired-window.ts'
 import type { Processor, ProcessorContext } from '../processor.ts'
 import type { Record } from '../record.ts'
 import { combinedKey, Instruction, type SubscriptionWrapper } from './wrappers.ts'
@@ -12,7 +12,6 @@ export interface ReceivedSubscription<K, KO> {
 }
 
 export interface SubscriptionReceiveOptions<KO> {
-  readonly name: string
   readonly storeName: string
   readonly foreignKeySerde: Serde<KO>
   readonly primaryKeySerde: Serde<any>
@@ -46,7 +45,7 @@ export class SubscriptionReceive<K, KO> implements Processor<KO | null, Subscrip
     if (subscription === null || subscription === undefined) return
     if (foreignKey === null) {
       if (subscription.instruction !== Instruction.PROPAGATE_NULL_IF_NO_FK_VAL_AVAILABLE) {
-        recordDropped(this.context, this.o.name, 'null foreign key')
+        reportDroppedRecord(this.context, 'Skipping record due to null foreign key', {})
         return
       }
     } else {

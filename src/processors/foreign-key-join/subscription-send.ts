@@ -1,13 +1,12 @@
 import type { Serde } from '../../serdes/serde.ts'
 import type { Change } from '../change.ts'
-import { recordDropped } from '../dropped-records.ts'
+import { reportDroppedRecord } from '../expired-window.ts'
 import type { ValueMapper } from '../functions.ts'
 import type { Processor, ProcessorContext } from '../processor.ts'
 import type { Record } from '../record.ts'
 import { Instruction, valueHash, type SubscriptionWrapper } from './wrappers.ts'
 
 export interface SubscriptionSendOptions<K, V, KO> {
-  readonly name: string
   readonly foreignKeyExtractor: ValueMapper<V, KO, K>
   readonly foreignKeySerde: Serde<KO>
   /** Serializes left values for their hash; `hashTopic` is the topic name handed to it. */
@@ -68,7 +67,7 @@ export class SubscriptionSend<K, V, KO> implements Processor<K, Change<V>, KO | 
     }
     const newForeignKey = this.foreignKey(record.key, newValue)
     if (newForeignKey === null) {
-      recordDropped(this.context, this.o.name, 'null foreign key')
+      reportDroppedRecord(this.context, 'Skipping record due to null foreign key', {})
       if (oldForeignKey !== null) this.send(record, oldForeignKey, Instruction.DELETE_KEY_AND_PROPAGATE)
       return
     }

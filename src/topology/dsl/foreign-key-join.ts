@@ -73,7 +73,7 @@ export function foreignKeyJoin<K, V, KO, VO, VR>(
 
   const sendName = nameOf('-subscription-registration-processor', SUBSCRIPTION_REGISTRATION)
   t.addProcessor(sendName, () => new SubscriptionSend<K, V, KO>({
-    name: sendName, foreignKeyExtractor, foreignKeySerde, valueSerde: leftValueSerde, hashTopic, leftJoin,
+    foreignKeyExtractor, foreignKeySerde, valueSerde: leftValueSerde, hashTopic, leftJoin,
   }), left.name)
   const subscriptionSink = nameOf('-subscription-registration-sink', SINK_NAME)
   const otherPartitioner = options?.otherPartitioner
@@ -89,7 +89,7 @@ export function foreignKeyJoin<K, V, KO, VO, VR>(
   const subscriptionStore = nameOf('-subscription-store', SUBSCRIPTION_STORE)
   const receiveName = nameOf('-subscription-receive', SUBSCRIPTION_PROCESSOR)
   t.addProcessor(receiveName, () => new SubscriptionReceive<K, KO>({
-    name: receiveName, storeName: subscriptionStore, foreignKeySerde, primaryKeySerde, serdeTopic: keyTopic,
+    storeName: subscriptionStore, foreignKeySerde, primaryKeySerde, serdeTopic: keyTopic,
   }), subscriptionSource)
   t.addStateStore(materialize({
     storeName: subscriptionStore,
@@ -106,7 +106,7 @@ export function foreignKeyJoin<K, V, KO, VO, VR>(
 
   const foreignJoinName = nameOf('-foreign-join-subscription', SUBSCRIPTION_PROCESSOR)
   t.addProcessor(foreignJoinName, () => new ForeignTableJoin<K, KO, VO>({
-    name: foreignJoinName, storeName: subscriptionStore, foreignKeySerde, serdeTopic: keyTopic,
+    storeName: subscriptionStore, foreignKeySerde, serdeTopic: keyTopic,
   }), right.name)
   t.connectProcessorAndStateStores(foreignJoinName, subscriptionStore)
 
@@ -125,7 +125,7 @@ export function foreignKeyJoin<K, V, KO, VO, VR>(
   const leftGetter = valueGetterSupplierOf<K, V>(left)
   const resolverName = nameOf('-subscription-response-resolver', RESPONSE_RESOLVER)
   t.addProcessor(resolverName, () => new ResponseJoin<K, V, VO, VR>({
-    name: resolverName, primaryTable: leftGetter, valueSerde: leftValueSerde, hashTopic, joiner, leftJoin,
+    primaryTable: leftGetter, valueSerde: leftValueSerde, hashTopic, joiner, leftJoin,
   }), responseSource)
   connectGetter(t, resolverName, leftGetter)
 

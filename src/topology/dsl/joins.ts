@@ -42,7 +42,7 @@ export function streamTableJoin<K, V, VT, VR>(
   }
   const name = b.nameOr(options?.name, leftJoin ? 'KSTREAM-LEFTJOIN-' : 'KSTREAM-JOIN-')
   const getter = valueGetterSupplierOf<K, VT>(table)
-  b.topology.addProcessor(name, () => new KStreamKTableJoin<K, V, K, VT, VR>(name, getter, undefined, joiner, leftJoin), parent)
+  b.topology.addProcessor(name, () => new KStreamKTableJoin<K, V, K, VT, VR>(getter, undefined, joiner, leftJoin), parent)
   connectGetter(b.topology, name, getter)
   copartition(b.topology, parent, table.name)
   return new KStream<K, VR>({ builder: b, name, keySerde, valueSerde: undefined, repartitionRequired: false })
@@ -63,7 +63,7 @@ export function streamGlobalTableJoin<K, V, GK, GV, VR>(
   const b = stream.builder
   const name = b.nameOr(options?.name, leftJoin ? 'KSTREAM-LEFTJOIN-' : 'KSTREAM-JOIN-')
   const getter = storeValueGetterSupplier<GK, GV>(globalTable.queryableStoreName)
-  b.topology.addProcessor(name, () => new KStreamKTableJoin<K, V, GK, GV, VR>(name, getter, keySelector, joiner, leftJoin), stream.name)
+  b.topology.addProcessor(name, () => new KStreamKTableJoin<K, V, GK, GV, VR>(getter, keySelector, joiner, leftJoin), stream.name)
   return new KStream<K, VR>({
     builder: b,
     name,
@@ -106,8 +106,8 @@ export function tableTableJoin<K, V, VO, VR>(
   const joinFlags = { sendOldValues: false }
   const mergeFlags = { sendOldValues: false }
   const t = b.topology
-  t.addProcessor(thisName, () => new KTableKTableJoin<K, V, VO, VR>(thisName, thisSide, rightGetter, joiner, joinFlags), left.name)
-  t.addProcessor(otherName, () => new KTableKTableJoin<K, VO, V, VR>(otherName, otherSide, leftGetter, reversed, joinFlags), right.name)
+  t.addProcessor(thisName, () => new KTableKTableJoin<K, V, VO, VR>(thisSide, rightGetter, joiner, joinFlags), left.name)
+  t.addProcessor(otherName, () => new KTableKTableJoin<K, VO, V, VR>(otherSide, leftGetter, reversed, joinFlags), right.name)
   t.addProcessor(mergeName, () => new KTableKTableJoinMerger<K, VR>(storeName, mergeFlags), thisName, otherName)
   connectGetter(t, thisName, rightGetter)
   connectGetter(t, otherName, leftGetter)

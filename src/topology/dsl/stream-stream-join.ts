@@ -78,10 +78,10 @@ export function streamStreamJoin<K, V, VO, VR>(
   t.addProcessor(thisWindowed, () => new KStreamJoinWindow<K, V>(thisStore), leftParent)
   t.addProcessor(otherWindowed, () => new KStreamJoinWindow<K, VO>(otherStore), rightParent)
   t.addProcessor(joinThis, () => new KStreamKStreamJoin<K, V, VO, VR>({
-    ...side, name: joinThis, leftSide: true, otherWindowStore: otherStore, beforeMs: windows.beforeMs, afterMs: windows.afterMs, outer: leftOuter, joiner,
+    ...side, leftSide: true, otherWindowStore: otherStore, beforeMs: windows.beforeMs, afterMs: windows.afterMs, outer: leftOuter, joiner,
   }), thisWindowed)
   t.addProcessor(joinOther, () => new KStreamKStreamJoin<K, VO, V, VR>({
-    ...side, name: joinOther, leftSide: false, otherWindowStore: thisStore, beforeMs: windows.afterMs, afterMs: windows.beforeMs, outer: rightOuter, joiner: reversed,
+    ...side, leftSide: false, otherWindowStore: thisStore, beforeMs: windows.afterMs, afterMs: windows.beforeMs, outer: rightOuter, joiner: reversed,
   }), otherWindowed)
   t.addProcessor(merge, () => new PassThrough(), joinThis, joinOther)
 
