@@ -87,24 +87,37 @@ function computeOnce(topology: CompiledTopology, known: ReadonlyMap<string, numb
     const fixed = r.numPartitions ?? pinned.get(r.name)
     if (fixed !== undefined) counts.set(r.name, fixed)
   }
-  for (let progress = true; progress; ) {
-    progress = false
-    for (const r of topology.repartitionTopics) {
-      if (counts.has(r.name)) continue
-      let max = 0
-      let complete = true
-      for (const writer of r.writerSubtopologies) {
-        for (const t of topology.subtopology(writer).sourceTopics) {
-          const n = known.get(t) ?? counts.get(t)
-          if (n === undefined) complete = false
-          else max = Math.max(max, n)
-        }
-      }
-      if (complete && max > 0) {
-        counts.set(r.name, max)
-        progress = true
+  // Largest count among a topic's writers' source topics; `complete` when all of them are known.
+  const upstream = (r: InternalTopic): { max: number; complete: boolean } => {
+    let max = 0
+    let complete = true
+    for (const writer of r.writerSubtopologies) {
+      for (const t of topology.subtopology(writer).sourceTopics) {
+        const n = known.get(t) ?? counts.get(t)
+        if (n === undefined) complete = false
+        else max = Math.max(max, n)
       }
     }
+    return { max, complete }
+  }
+  for (;;) {
+    for (let progress = true; progress; ) {
+      progress = false
+      for (const r of topology.repartitionTopics) {
+        if (counts.has(r.name)) continue
+        const { max, complete } = upstream(r)
+        if (complete && max > 0) {
+          counts.set(r.name, max)
+          progress = true
+        }
+      }
+    }
+    // Only cycles are left (a foreign-key join's subscription and response topics feed each
+    // other's writers): as Kafka does, the first such topic takes the largest count known so far;
+    // co-partitioning then aligns both with their tables.
+    const next = topology.repartitionTopics.find((r) => !counts.has(r.name) && upstream(r).max > 0)
+    if (next === undefined) break
+    counts.set(next.name, upstream(next).max)
   }
   for (const r of topology.repartitionTopics) {
     if (!counts.has(r.name)) {

@@ -80,12 +80,9 @@ test('a re-keyed stream is repartitioned to the table\'s partition count and joi
   assert.deepEqual([...latest(kafka, 'enriched')].sort(), customers.map(([c], i) => [c, `c${i} for name${i}`]).sort())
 })
 
-// The subscription and response topics feed each other's writers, so their partition counts can
-// only be worked out Kafka's way (largest count known so far, then co-partitioning); until
-// src/runtime/internal-topics.ts does that, start() fails with "Cannot work out the partition count".
-const PARTIAL_COUNTS_TODO = 'needs partial partition-count resolution in src/runtime/internal-topics.ts (see the joins report)'
-
-test('a foreign-key join across partitions: right to the end after quick foreign-key changes, stale answers dropped', { todo: PARTIAL_COUNTS_TODO }, async (t) => {
+// The subscription and response topics feed each other's writers, so their partition counts are
+// worked out Kafka's way (largest count known so far, then co-partitioning).
+test('a foreign-key join across partitions: right to the end after quick foreign-key changes, stale answers dropped', async (t) => {
   using state = tempStateDir()
   const kafka = createEmbeddedKafka()
   kafka.createTopic('orders', 3)
