@@ -36,6 +36,7 @@ export type {
   KeyValueMapper,
   Predicate,
   Reducer,
+  ValueJoiner,
   ValueMapper,
 } from './processors/functions.ts'
 export type { Change } from './processors/change.ts'
@@ -49,6 +50,7 @@ export { JoinWindows } from './topology/dsl/join-windows.ts'
 export { TimeWindowedKStream } from './topology/dsl/time-windowed-kstream.ts'
 export { SessionWindowedKStream } from './topology/dsl/session-windowed-kstream.ts'
 export { CogroupedKStream } from './topology/dsl/cogrouped-kstream.ts'
+export { SessionWindowedCogroupedKStream, TimeWindowedCogroupedKStream } from './topology/dsl/windowed-cogrouped-kstream.ts'
 export { EmitStrategy } from './topology/dsl/emit-strategy.ts'
 export type { OnWindowCloseOptions } from './topology/dsl/emit-strategy.ts'
 export { BufferConfig, Suppressed } from './topology/dsl/suppressed.ts'
@@ -109,6 +111,8 @@ export type {
 } from './state/store.ts'
 
 // Runtime
+export { DROPPED_RECORDS_CHANNEL } from './processors/dropped-records.ts'
+export type { DroppedRecord } from './processors/dropped-records.ts'
 export { KafkaStreams } from './runtime/kafka-streams.ts'
 export type { KafkaStreamsEvents } from './runtime/kafka-streams.ts'
 export type { ProcessingGuarantee, StreamsConfig, UncaughtExceptionResponse } from './runtime/streams-config.ts'
