@@ -113,7 +113,8 @@ export async function openAccounts(client: KafkaClient, count: number): Promise<
 
 /**
  * Sends the requests in batches, each request with its id in a header (clients' correlation id,
- * which also follows a request into the dead-letter topic). Returns how many of each kind went.
+ * which also follows a request into the dead-letter topic). Each batch is one transaction, so a
+ * retried send cannot write a request twice. Returns how many of each kind went.
  */
 export async function sendLoad(
   client: KafkaClient,
@@ -122,13 +123,14 @@ export async function sendLoad(
   batchSize = 1000,
 ): Promise<Map<LoadRecord['kind'], number>> {
   const kinds = new Map<LoadRecord['kind'], number>()
-  const producer = client.producer({})
+  const producer = client.producer({ transactionalId: `payments-load-${options.runId}` })
   await producer.connect()
   try {
     let batch: LoadRecord[] = []
     let sent = 0
     const flush = async (): Promise<void> => {
       const now = Date.now()
+      await producer.beginTransaction()
       await producer.send(batch.map((r) => ({
         topic: TOPICS.inflight,
         key: r.key,
@@ -136,6 +138,7 @@ export async function sendLoad(
         timestamp: now,
         headers: { [REQUEST_ID_HEADER]: Buffer.from(r.id) },
       })))
+      await producer.commitTransaction()
       sent += batch.length
       batch = []
       onSent(sent)

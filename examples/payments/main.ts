@@ -10,6 +10,9 @@
  *   --store         rocksdb | memory                          --timeout S    longest wait for outcomes (120)
  *   --serve         keep running with the HTTP endpoints     --port N       their port (8080; 0 = any free)
  *   --no-load       only run (and serve): another process sends the load
+ *   --app-id        application id (payments)                 --session-timeout MS  Kafka's, default 45000
+ *   --state-dir     where the stores live (default: a temporary directory, removed at exit)
+ * PAYMENTS_TOPIC_PREFIX prefixes the topic names, so that several copies can share a cluster.
  */
 import { parseArgs } from 'node:util'
 import { createEmbeddedKafka } from 'kstreams'
@@ -36,6 +39,9 @@ const { values: flags } = parseArgs({
     'serve': { type: 'boolean', default: false },
     'port': { type: 'string', default: '8080' },
     'no-load': { type: 'boolean', default: false },
+    'app-id': { type: 'string', default: 'payments' },
+    'session-timeout': { type: 'string', default: '45000' },
+    'state-dir': { type: 'string' },
   },
 })
 const int = (name: string, value: string, min: number): number => {
@@ -54,7 +60,9 @@ if (flags.store !== 'rocksdb' && flags.store !== 'memory') usage('--store must b
 
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean)
 const onKafka = brokers.length > 0
-const cluster: Cluster = onKafka ? { kafka: { brokers, clientId: `payments-${process.pid}` } } : { client: createEmbeddedKafka() }
+const cluster: Cluster = onKafka
+  ? { kafka: { brokers, clientId: `payments-${process.pid}`, consumer: { sessionTimeout: int('session-timeout', flags['session-timeout'], 1000) } } }
+  : { client: createEmbeddedKafka() }
 const partitions = int('partitions', flags.partitions, 1)
 const guarantee = flags.guarantee as ProcessingGuarantee
 const loading = !flags['no-load']
@@ -77,6 +85,8 @@ const server = flags.serve ? new BalanceServer() : undefined
 const self = await server?.listen(int('port', flags.port, 0))
 const app = await startPaymentsApp({
   cluster,
+  applicationId: flags['app-id'],
+  ...(flags['state-dir'] ? { stateDir: flags['state-dir'] } : {}),
   processingGuarantee: guarantee,
   storeType: flags.store as StoreType,
   ...(self ? { applicationServer: self } : {}),
@@ -166,20 +176,36 @@ function sleep(ms: number): Promise<void> {
 }
 
 /**
- * Waits for a quiet moment — this instance's processors handled nothing for a second, so the
- * balances caught up with the outcomes — and returns when the last record was handled.
+ * Waits for a quiet moment — no instance (this one, and the others it can reach over HTTP)
+ * handled a record for a second, so the balances caught up with the outcomes — and returns when
+ * the last record was handled here.
  */
 async function quiet(app: PaymentsApp): Promise<number> {
-  let seen = app.processed()
-  let changedAt = performance.now()
+  const processedEverywhere = async (): Promise<number> => {
+    const others = self ? routing.instances().filter((host) => host !== self) : []
+    const remote = await Promise.all(others.map(async (host) => {
+      const health = await fetch(`http://${host}/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.json(), () => undefined)
+      return (health as { processed?: number } | undefined)?.processed ?? -1
+    }))
+    return remote.reduce((a, b) => a + b, app.processed())
+  }
+  let seen = await processedEverywhere()
+  let localChangedAt = performance.now()
+  let changedAt = localChangedAt
+  let local = app.processed()
   while (!stopping && performance.now() - changedAt < 1000) {
-    await sleep(50)
-    if (app.processed() !== seen) {
-      seen = app.processed()
+    await sleep(100)
+    const now = await processedEverywhere()
+    if (now !== seen) {
+      seen = now
       changedAt = performance.now()
     }
+    if (app.processed() !== local) {
+      local = app.processed()
+      localChangedAt = performance.now()
+    }
   }
-  return changedAt
+  return localChangedAt
 }
 
 function ownsAllTasks(app: PaymentsApp): boolean {

@@ -9,19 +9,22 @@
 import { Serdes } from 'kstreams'
 import type { Serde } from 'kstreams'
 
+/** Prefixed to every topic name (default none), so that several copies of the app can share a cluster. */
+const prefix = process.env.PAYMENTS_TOPIC_PREFIX ?? ''
+
 export const TOPICS = Object.freeze({
   /** Opened accounts (compacted): account id → `Account`. */
-  accounts: 'accounts',
+  accounts: `${prefix}accounts`,
   /** Payment requests, as JSON `PaymentRequest`s (anything else is dead-lettered). */
-  inflight: 'payment-inflight',
+  inflight: `${prefix}payment-inflight`,
   /** `DEBIT` events keyed by the from account, `CREDIT` events keyed by the to account. */
-  payment: 'payment',
+  payment: `${prefix}payment`,
   /** Settled payments, keyed by payment id. */
-  complete: 'payment-complete',
+  complete: `${prefix}payment-complete`,
   /** Refused payments with the reason, keyed by payment id. */
-  rejected: 'payment-rejected',
+  rejected: `${prefix}payment-rejected`,
   /** Requests that could not be read, as they arrived, with the reason in the headers. */
-  dlq: 'payments-dlq',
+  dlq: `${prefix}payments-dlq`,
 })
 
 export const STORES = Object.freeze({

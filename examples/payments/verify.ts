@@ -5,7 +5,7 @@
 import type { KafkaClient, KafkaStreams } from 'kstreams'
 import { paymentRequests } from './load.ts'
 import type { LoadOptions, LoadRecord } from './load.ts'
-import { formatMoney, REQUEST_ID_HEADER, STORES, TOPICS } from './model.ts'
+import { formatMoney, movements, REQUEST_ID_HEADER, STORES, TOPICS } from './model.ts'
 import type { Account, PaymentRejection, PaymentRequest, RejectionCode } from './model.ts'
 
 export type Outcome = 'COMPLETE' | 'DEAD_LETTER' | RejectionCode
@@ -25,6 +25,8 @@ export class OutcomeTracker {
   readonly #prefix: string
   readonly #outcomes = new Map<string, Outcome>()
   readonly byOutcome = new Map<Outcome, number>()
+  /** Net cents each account gained (or lost) through this run's completed payments. */
+  readonly settled = new Map<string, number>()
   duplicates = 0
   #loop: Promise<void> | undefined
   #stopped = false
@@ -77,11 +79,13 @@ export class OutcomeTracker {
   #record(topic: string, value: Buffer | null, idHeader: Buffer | undefined): void {
     let id: string | undefined
     let outcome: Outcome
+    let payment: PaymentRequest | undefined
     if (topic === TOPICS.dlq) {
       id = idHeader?.toString()
       outcome = 'DEAD_LETTER'
     } else if (topic === TOPICS.complete) {
-      id = (JSON.parse(String(value)) as PaymentRequest).id
+      payment = JSON.parse(String(value)) as PaymentRequest
+      id = payment.id
       outcome = 'COMPLETE'
     } else {
       const rejection = JSON.parse(String(value)) as PaymentRejection
@@ -95,6 +99,9 @@ export class OutcomeTracker {
     }
     this.#outcomes.set(id, outcome)
     this.byOutcome.set(outcome, (this.byOutcome.get(outcome) ?? 0) + 1)
+    if (payment !== undefined) {
+      for (const { key, value: cents } of movements(payment, 1)) this.settled.set(key, (this.settled.get(key) ?? 0) + cents)
+    }
   }
 }
 
@@ -118,7 +125,7 @@ export function outcomeChecks(tracker: OutcomeTracker, load: LoadOptions): Check
     {
       name: 'every request has exactly one outcome',
       ok: tracker.resolved === load.count && tracker.duplicates === 0,
-      detail: `${tracker.resolved}/${load.count} resolved, ${tracker.duplicates} duplicate outcomes`,
+      detail: `${tracker.resolved.toLocaleString('en-US')}/${load.count.toLocaleString('en-US')} resolved, ${tracker.duplicates} duplicate outcomes`,
     },
     {
       name: 'bad input is rejected or dead-lettered as its kind calls for',

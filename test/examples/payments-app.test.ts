@@ -61,6 +61,8 @@ test('end to end on the embedded broker under exactly-once: every request has it
     const view = localBalances(app.streams)
     for (const check of balanceChecks(view)) assert.ok(check.ok, `${check.name}: ${check.detail}`)
     assert.equal([...view.confirmed.values()].reduce((a, b) => a + b, 0), openingTotal)
+    // The confirmed balances are exactly what the committed payment-complete records say.
+    for (const [account, opening] of view.openings) assert.equal(view.confirmed.get(account), opening + (tracker.settled.get(account) ?? 0), account)
     // The load is meant to exercise every path.
     for (const outcome of ['COMPLETE', 'INSUFFICIENT_FUNDS', 'UNKNOWN_ACCOUNT', 'INVALID_AMOUNT', 'SELF_PAYMENT', 'DEAD_LETTER'] as const) {
       assert.ok(tracker.count(outcome) > 0, `no ${outcome} in the load`)

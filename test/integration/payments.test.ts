@@ -1,0 +1,152 @@
+// The payments app on a real broker: two processes share the work under exactly-once, one is
+// killed with SIGKILL while payments flow, and the committed output and the survivor's restored
+// stores must still account for every request exactly once and for every cent.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createKafkaJsClient } from 'kstreams'
+import { brokerProblem, HOW_TO_START, KAFKA_BROKERS } from '../helpers/services.ts'
+
+const isCI = process.env.CI === 'true' || process.env.CI === '1'
+const problem = process.env.KSTREAMS_INTEGRATION === '1' ? undefined : await brokerProblem()
+const skip = problem !== undefined && !isCI ? `integration: ${problem}; ${HOW_TO_START}` : false
+
+// The app's modules read the topic prefix when first loaded: set it, then load them.
+const runTag = `pay-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`
+process.env.PAYMENTS_TOPIC_PREFIX = `${runTag}-`
+const { createPaymentTopics } = await import('../../examples/payments/app.ts')
+const { openAccounts, sendLoad } = await import('../../examples/payments/load.ts')
+const { TOPICS } = await import('../../examples/payments/model.ts')
+const { outcomeChecks, OutcomeTracker } = await import('../../examples/payments/verify.ts')
+
+const root = join(import.meta.dirname, '..', '..')
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function eventually<T>(what: string, probe: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe()
+    if (done(value)) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`)
+    await sleep(250)
+  }
+}
+
+interface Health {
+  readonly state: string
+  readonly activeTasks: string[]
+  readonly processed: number
+}
+
+/** One `npm run payments` process with `--no-load --serve`: an instance of the app on the broker. */
+class Instance {
+  readonly child: ChildProcess
+  readonly exited: Promise<number | null>
+  readonly url: Promise<string>
+  output = ''
+
+  constructor(args: string[]) {
+    this.child = spawn(process.execPath, [join(root, 'examples/payments/main.ts'), ...args], {
+      cwd: root,
+      env: { ...process.env, KAFKA_BROKERS: KAFKA_BROKERS.join(','), PAYMENTS_TOPIC_PREFIX: `${runTag}-` },
+    })
+    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)))
+    this.url = new Promise((resolve, reject) => {
+      const seen = (chunk: Buffer) => {
+        this.output += chunk.toString()
+        const m = /HTTP: (http:\/\/\S+?)\/accounts/.exec(this.output)
+        if (m) resolve(m[1]!)
+      }
+      this.child.stdout!.on('data', seen)
+      this.child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()))
+      void this.exited.then((code) => reject(new Error(`instance exited (${code}) before serving:\n${this.output}`)))
+    })
+  }
+
+  async get<T>(path: string): Promise<T> {
+    const response = await fetch(`${await this.url}${path}`, { signal: AbortSignal.timeout(10_000) })
+    if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`)
+    return (await response.json()) as T
+  }
+
+  async health(): Promise<Health> {
+    return this.get<Health>('/health').catch((): Health => ({ state: 'unreachable', activeTasks: [], processed: -1 }))
+  }
+}
+
+test('two instances on Kafka under exactly-once, one killed with SIGKILL mid-load: every request has one committed outcome, and money is conserved', { skip, timeout: 300_000 }, async (t) => {
+  if (problem !== undefined) throw new Error(`CI=true requires a Kafka broker: ${problem}`)
+  const partitions = 4
+  const tasks = 5 * partitions
+  const accounts = 30
+  const client = createKafkaJsClient({ brokers: [...KAFKA_BROKERS], clientId: 'payments-it' })
+  const stateDirs = mkdtempSync(join(tmpdir(), 'kstreams-payments-it-'))
+  const instances: Instance[] = []
+  t.after(async () => {
+    for (const i of instances) i.child.kill('SIGKILL')
+    await Promise.all(instances.map((i) => i.exited))
+    rmSync(stateDirs, { recursive: true, force: true })
+    const admin = client.admin()
+    const internal = ['payment-ledger-changelog', 'balance-inflight-changelog', 'balance-confirmed-changelog', 'balance-inflight-repartition', 'balance-confirmed-repartition']
+    await admin.deleteTopics([...Object.values(TOPICS), ...internal.map((n) => `${runTag}-${n}`)]).catch(() => {})
+    await admin.close()
+  })
+
+  await createPaymentTopics(client, partitions)
+  const openingTotal = await openAccounts(client, accounts)
+  const args = (name: string) => [
+    '--no-load', '--serve', '--port', '0', '--app-id', runTag, '--partitions', String(partitions),
+    '--guarantee', 'exactly_once', '--session-timeout', '6000', '--state-dir', join(stateDirs, name),
+  ]
+  const [survivor, victim] = [new Instance(args('survivor')), new Instance(args('victim'))]
+  instances.push(survivor, victim)
+  await eventually('both instances to share the tasks', () => Promise.all([survivor.health(), victim.health()]),
+    ([a, b]) => a.state === 'RUNNING' && b.state === 'RUNNING' && a.activeTasks.length > 0 && b.activeTasks.length > 0 &&
+      a.activeTasks.length + b.activeTasks.length === tasks, 90_000)
+
+  const load = { seed: 5, count: 3000, accounts, badRatio: 0.05, runId: runTag }
+  const tracker = new OutcomeTracker(client, load.runId)
+  await tracker.start()
+  try {
+    await sendLoad(client, load, () => {}, 200)
+    await eventually('payments to flow', () => tracker.resolved, (n) => n >= load.count * 0.15, 120_000)
+    assert.ok(tracker.resolved < load.count, 'the kill happens while payments are still being processed')
+    victim.child.kill('SIGKILL')
+    await victim.exited
+
+    await eventually('the survivor to run every task', () => survivor.health(), (h) => h.state === 'RUNNING' && h.activeTasks.length === tasks, 120_000)
+    await eventually('every outcome', () => tracker.resolved, (n) => n >= load.count, 150_000)
+    // A quiet moment: the survivor handled nothing for two seconds.
+    let last = -1
+    await eventually('a quiet moment', async () => {
+      const now = (await survivor.health()).processed
+      const same = now === last
+      last = now
+      await sleep(1750)
+      return same
+    }, (same) => same, 60_000)
+    await sleep(1000)
+  } finally {
+    await tracker.close()
+  }
+
+  for (const check of outcomeChecks(tracker, load)) assert.ok(check.ok, `${check.name}: ${check.detail}`)
+  const totals = await survivor.get<{ openingTotal: number; confirmedTotal: number; inflightTotal: number; conserved: boolean; checks: Array<{ name: string; ok: boolean; detail: string }> }>('/balances')
+  assert.deepEqual([totals.openingTotal, totals.confirmedTotal, totals.inflightTotal, totals.conserved], [openingTotal, openingTotal, openingTotal, true])
+  for (const check of totals.checks) assert.ok(check.ok, `${check.name}: ${check.detail}`)
+  // The survivor's stores, partly restored from the victim's changelogs, hold exactly what the committed output says.
+  for (let i = 0; i < accounts; i++) {
+    const account = `acct-${String(i).padStart(4, '0')}`
+    const balance = await survivor.get<{ openingBalance: number; inflight: number; confirmed: number }>(`/accounts/${account}`)
+    const expected = balance.openingBalance + (tracker.settled.get(account) ?? 0)
+    assert.deepEqual([balance.confirmed, balance.inflight], [expected, expected], account)
+  }
+  assert.ok(tracker.count('COMPLETE') > 0, 'payments completed')
+
+  survivor.child.kill('SIGTERM')
+  assert.equal(await survivor.exited, 143, survivor.output)
+})
