@@ -2,7 +2,7 @@ import type { Admin as KafkaJsAdminClient, Kafka } from 'kafkajs'
 import { ClientClosedError } from '../errors.ts'
 import type { Admin, TopicDescription, TopicPartition, TopicSpec } from '../port.ts'
 import { partitionKey } from '../port.ts'
-import { translateError } from './errors.ts'
+import { protocolErrorType, translateError } from './errors.ts'
 import type { InternalCluster } from './internals.ts'
 import { createInternalCluster, existingPartitions, READ_UNCOMMITTED } from './internals.ts'
 
@@ -11,7 +11,9 @@ const TOPIC_RESOURCE = 2
 const DEFAULT_CONFIG_SOURCE = 5
 
 /**
- * Admin calls over kafkajs's admin client. Connects on first use. End offsets come from a
+ * Admin calls over kafkajs's admin client. Connects on first use. Which topics exist, and their
+ * partition counts, come from one Metadata request for just those topics (kafkajs lists every
+ * topic in the cluster, and retries an unknown one for seconds). End offsets come from a
  * read_uncommitted ListOffsets (the high watermark, as the port promises): kafkajs's own
  * `fetchTopicOffsets` asks with read_committed and answers the last stable offset.
  */
@@ -30,11 +32,10 @@ export class KafkaJsAdmin implements Admin {
 
   async createTopics(topics: ReadonlyArray<TopicSpec>): Promise<void> {
     if (topics.length === 0) return
-    const admin = await this.#connected()
-    try {
-      const existing = new Set(await admin.listTopics())
-      const missing = topics.filter((t) => !existing.has(t.name))
-      if (missing.length === 0) return
+    const existing = await this.#existing(topics.map((t) => t.name))
+    const missing = topics.filter((t) => !existing.has(t.name))
+    if (missing.length === 0) return
+    await this.#withAdmin(`createTopics(${missing.map((t) => t.name).join(', ')})`, async (admin) => {
       // Another instance may create the same topics concurrently: kafkajs answers false, not an error.
       await admin.createTopics({
         // kafkajs's own wait retries only LEADER_NOT_AVAILABLE, while a KRaft broker that has not
@@ -48,53 +49,38 @@ export class KafkaJsAdmin implements Admin {
         })),
       })
       await waitForLeaders(admin, missing.map((t) => t.name))
-    } catch (error) {
-      throw translateError(error, `createTopics(${topics.map((t) => t.name).join(', ')})`)
-    }
+    })
   }
 
   async describeTopics(names: ReadonlyArray<string>): Promise<Map<string, TopicDescription>> {
     const out = new Map<string, TopicDescription>()
     if (names.length === 0) return out
-    const admin = await this.#connected()
-    try {
-      const existing = new Set(await admin.listTopics())
-      const present = [...new Set(names)].filter((n) => existing.has(n))
-      if (present.length === 0) return out
-      const [metadata, configs] = await Promise.all([
-        admin.fetchTopicMetadata({ topics: present }),
-        admin.describeConfigs({ includeSynonyms: false, resources: present.map((name) => ({ type: TOPIC_RESOURCE, name })) }),
-      ])
-      const configByTopic = new Map<string, { [key: string]: string }>()
-      for (const resource of configs.resources) {
-        const config: { [key: string]: string } = {}
-        for (const entry of resource.configEntries) {
-          // Only what was set for the topic (or the broker), like the embedded broker's description.
-          const source = (entry as { configSource?: number }).configSource
-          if (entry.isDefault || source === DEFAULT_CONFIG_SOURCE || entry.isSensitive) continue
-          if (entry.configValue !== null && entry.configValue !== undefined) config[entry.configName] = entry.configValue
-        }
-        configByTopic.set(resource.resourceName, config)
+    const existing = await this.#existing(names)
+    if (existing.size === 0) return out
+    const resources = [...existing.keys()].map((name) => ({ type: TOPIC_RESOURCE, name }))
+    const configs = await this.#withAdmin(`describeTopics(${names.join(', ')})`, (admin) => admin.describeConfigs({ includeSynonyms: false, resources }))
+    const configByTopic = new Map<string, { [key: string]: string }>()
+    for (const resource of configs.resources) {
+      const config: { [key: string]: string } = {}
+      for (const entry of resource.configEntries) {
+        // Only what was set for the topic (or the broker), like the embedded broker's description.
+        const source = (entry as { configSource?: number }).configSource
+        if (entry.isDefault || source === DEFAULT_CONFIG_SOURCE || entry.isSensitive) continue
+        if (entry.configValue !== null && entry.configValue !== undefined) config[entry.configName] = entry.configValue
       }
-      for (const topic of metadata.topics) {
-        out.set(topic.name, { name: topic.name, numPartitions: topic.partitions.length, config: configByTopic.get(topic.name) ?? {} })
-      }
-      return out
-    } catch (error) {
-      throw translateError(error, `describeTopics(${names.join(', ')})`)
+      configByTopic.set(resource.resourceName, config)
     }
+    for (const [name, partitions] of existing) {
+      out.set(name, { name, numPartitions: partitions.size, config: configByTopic.get(name) ?? {} })
+    }
+    return out
   }
 
   async deleteTopics(names: ReadonlyArray<string>): Promise<void> {
     if (names.length === 0) return
-    const admin = await this.#connected()
-    try {
-      const existing = new Set(await admin.listTopics())
-      const present = [...new Set(names)].filter((n) => existing.has(n))
-      if (present.length > 0) await admin.deleteTopics({ topics: present })
-    } catch (error) {
-      throw translateError(error, `deleteTopics(${names.join(', ')})`)
-    }
+    const present = [...(await this.#existing(names)).keys()]
+    if (present.length === 0) return
+    await this.#withAdmin(`deleteTopics(${present.join(', ')})`, (admin) => admin.deleteTopics({ topics: present }))
   }
 
   async endOffsets(partitions: ReadonlyArray<TopicPartition>): Promise<Map<string, number>> {
@@ -113,6 +99,17 @@ export class KafkaJsAdmin implements Admin {
       } catch (error) {
         throw translateError(error, 'endOffsets')
       }
+    }
+  }
+
+  /** The partitions of those `topics` that exist (one targeted Metadata request, no retries). */
+  async #existing(topics: ReadonlyArray<string>): Promise<Map<string, Set<number>>> {
+    this.#checkOpen()
+    this.#offsets ??= this.#connectOffsets()
+    try {
+      return await existingPartitions(await this.#offsets, topics)
+    } catch (error) {
+      throw translateError(error, `topic metadata (${[...new Set(topics)].join(', ')})`)
     }
   }
 
@@ -138,10 +135,19 @@ export class KafkaJsAdmin implements Admin {
   }
 
   async committedOffsets(groupId: string, partitions: ReadonlyArray<TopicPartition>): Promise<Map<string, number>> {
-    const out = new Map<string, number>()
-    if (partitions.length === 0) return out
-    const admin = await this.#connected()
-    return fetchCommitted(admin, groupId, partitions)
+    if (partitions.length === 0) return new Map()
+    // kafkajs retries a missing topic for seconds; it has no committed offsets anyway.
+    const existing = await this.#existing(partitions.map((p) => p.topic))
+    const present = partitions.filter((p) => existing.get(p.topic)?.has(p.partition))
+    if (present.length === 0) return new Map()
+    return this.#withAdmin(`committed offsets of group "${groupId}"`, (admin) => fetchCommitted(admin, groupId, present))
+  }
+
+  /** A group member's encoded `MemberAssignment` as the coordinator holds it (not part of the port). */
+  async memberAssignment(groupId: string, memberId: string): Promise<{ readonly state: string; readonly assignment: Buffer | undefined }> {
+    const { groups } = await this.#withAdmin(`describe group "${groupId}"`, (admin) => admin.describeGroups([groupId]))
+    const group = groups.find((g) => g.groupId === groupId)
+    return { state: group?.state ?? 'Unknown', assignment: group?.members.find((m) => m.memberId === memberId)?.memberAssignment }
   }
 
   async close(): Promise<void> {
@@ -150,6 +156,27 @@ export class KafkaJsAdmin implements Admin {
     const admin = this.#connecting ? await this.#connecting.catch(() => undefined) : undefined
     const offsets = this.#offsets ? await this.#offsets.catch(() => undefined) : undefined
     await Promise.allSettled([admin?.disconnect(), offsets?.disconnect()])
+  }
+
+  /**
+   * Runs `call` on the kafkajs admin. kafkajs keeps refreshing the metadata of every topic it was
+   * once asked about and fails for good when one is deleted: on UNKNOWN_TOPIC_OR_PARTITION, try
+   * once more with a fresh admin client.
+   */
+  async #withAdmin<T>(what: string, call: (admin: KafkaJsAdminClient) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const admin = await this.#connected()
+      try {
+        return await call(admin)
+      } catch (error) {
+        if (attempt > 0 || protocolErrorType(error) !== 'UNKNOWN_TOPIC_OR_PARTITION') throw translateError(error, what)
+        if (this.#admin === admin) {
+          this.#admin = undefined
+          this.#connecting = undefined
+          void admin.disconnect().catch(() => undefined)
+        }
+      }
+    }
   }
 
   async #connected(): Promise<KafkaJsAdminClient> {

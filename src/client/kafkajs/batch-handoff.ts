@@ -1,5 +1,4 @@
 import type { EachBatchPayload } from 'kafkajs'
-import type { Logger } from '../../instrumentation/logger.ts'
 import { partitionKey } from '../port.ts'
 import { isRebalancing, protocolErrorType } from './errors.ts'
 import type { FetchBuffer } from './fetch-buffer.ts'
@@ -12,8 +11,6 @@ export interface HandoffContext {
   readonly steps: RebalanceSteps
   readonly paused: { has(key: string): boolean }
   readonly heartbeatInterval: number
-  readonly rebalanceTimeout: number
-  readonly logger: Logger
   /** False while the consumer closes or has left the group. */
   accepting(): boolean
 }
@@ -23,10 +20,6 @@ export interface HandoffContext {
  * `poll()` has taken it (or let it go), so kafkajs fetches no further ahead than the runtime
  * consumes; then it resolves exactly the offsets the runtime took. kafkajs heartbeats only
  * between batches, so while it waits the callback heartbeats itself.
- *
- * If a heartbeat reports a rebalance, the callback keeps kafkajs from rejoining until `poll()`
- * has run the listener's revoke (bounded by half the rebalance timeout): the runtime's commits
- * then land while this member still belongs to the old generation.
  */
 export function batchHandoff(ctx: HandoffContext): (payload: EachBatchPayload) => Promise<void> {
   return async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
@@ -41,14 +34,9 @@ export function batchHandoff(ctx: HandoffContext): (payload: EachBatchPayload) =
         try {
           await heartbeat()
         } catch (error) {
-          if (isRebalancing(error)) {
-            const revoked = ctx.steps.revoke()
-            ctx.logger.debug({ partition: key }, 'rebalance noticed while a batch waits: rejoining once the listener has revoked')
-            if (revoked) await settledWithin(revoked, ctx.rebalanceTimeout / 2)
-          } else if (protocolErrorType(error) === 'UNKNOWN_MEMBER_ID') {
-            // Evicted: the partitions are gone already, nothing to wait for.
-            ctx.steps.revoke()
-          }
+          // The records of the old assignment must not be handed out any more; kafkajs rejoins
+          // once this throws, and the join gate holds it until poll() has run the revoke.
+          if (isRebalancing(error) || protocolErrorType(error) === 'UNKNOWN_MEMBER_ID') ctx.steps.revoke()
           throw error
         }
       }

@@ -11,6 +11,7 @@ import { FetchBuffer } from './fetch-buffer.ts'
 import type { LeaderAssignment } from './group-assignor.ts'
 import { assignedPartitions, followerUserData, toKafkaJsAssigner } from './group-assignor.ts'
 import { PollInterval } from './poll-interval.ts'
+import { withJoinGate } from './join-gate.ts'
 import { RebalanceSteps } from './rebalance-steps.ts'
 import { groupByTopic } from './records.ts'
 
@@ -31,10 +32,10 @@ export interface KafkaJsConsumerOptions {
  * The port's poll-based consumer over kafkajs's push-based `run({ eachBatch })` (DESIGN.md,
  * decision 6): fetched batches wait in a buffer for `poll()` (see batch-handoff.ts), offsets
  * are never committed automatically, and rebalances reach the listener inside `poll()` as
- * revoke-then-assign steps (see rebalance-steps.ts). kafkajs has no revoke callback: when it
- * notices a rebalance on an idle heartbeat (no batch waiting) it rejoins at once, so the revoke
- * may run after the group moved on. Commits made there still succeed, because kafkajs commits
- * with its current generation; the partition's new owner may then replay records, never skip any.
+ * revoke-then-assign steps (see rebalance-steps.ts). kafkajs has no revoke callback and rejoins
+ * as soon as it notices a rebalance; the join gate (join-gate.ts) holds each rejoin until
+ * `poll()` has run the revoke, so commits made there land in the generation that owned the
+ * partitions, as with Java's eager consumer.
  *
  * kafkajs's runner lives on its own, so a runtime stuck between polls would keep its partitions
  * forever; like the Java consumer's `max.poll.interval.ms`, a consumer that has not polled for
@@ -54,6 +55,8 @@ export class KafkaJsConsumer implements Consumer {
   #leaderAssignment: LeaderAssignment | undefined
   /** kafkajs's runner is in the group (joined, not crashed, stopped or left). */
   #member = false
+  /** Known from kafkajs's heartbeat and commit events: the join gate heartbeats with it. */
+  #generation: { memberId: string; generationId: number } | undefined
   /** Set while out of the group for not polling: settles when kafkajs has left. */
   #left: Promise<void> | undefined
   #fatal: KafkaClientError | undefined
@@ -79,7 +82,17 @@ export class KafkaJsConsumer implements Consumer {
     const { groupId, topics } = this.#config
     const consumer = this.#kafka.consumer({
       groupId,
-      partitionAssigners: [toKafkaJsAssigner(this.#config.assignor ?? rangeAssignor, (r) => (this.#leaderAssignment = r))],
+      partitionAssigners: [
+        withJoinGate(toKafkaJsAssigner(this.#config.assignor ?? rangeAssignor, (r) => (this.#leaderAssignment = r)), {
+          groupId,
+          revoke: () => this.#steps.revoke(),
+          generation: () => this.#generation,
+          heartbeatInterval: this.#options.heartbeatInterval,
+          maxHoldMs: this.#options.rebalanceTimeout / 2,
+          sessionTimeout: this.#options.sessionTimeout,
+          logger: this.#logger,
+        }),
+      ],
       sessionTimeout: this.#options.sessionTimeout,
       rebalanceTimeout: this.#options.rebalanceTimeout,
       heartbeatInterval: this.#options.heartbeatInterval,
@@ -93,6 +106,11 @@ export class KafkaJsConsumer implements Consumer {
     consumer.on(consumer.events.GROUP_JOIN, (e: ConsumerGroupJoinEvent) => this.#onGroupJoin(e.payload))
     consumer.on(consumer.events.REBALANCING, () => this.#steps.revoke())
     consumer.on(consumer.events.CRASH, (e: ConsumerCrashEvent) => this.#onCrash(e.payload))
+    const seen = ({ payload }: { payload: { memberId: string; groupGenerationId: number } }): void => {
+      this.#generation = { memberId: payload.memberId, generationId: payload.groupGenerationId }
+    }
+    consumer.on(consumer.events.HEARTBEAT, seen)
+    consumer.on(consumer.events.COMMIT_OFFSETS, seen)
     this.#consumer = consumer
     try {
       await consumer.connect()
@@ -190,8 +208,12 @@ export class KafkaJsConsumer implements Consumer {
 
   async committed(partitions: ReadonlyArray<TopicPartition>): Promise<Map<string, number>> {
     this.#connected()
+    return this.#adminClient().committedOffsets(this.#config.groupId, partitions)
+  }
+
+  #adminClient(): KafkaJsAdmin {
     this.#admin ??= new KafkaJsAdmin(this.#kafka, { defaultReplicationFactor: -1 })
-    return this.#admin.committedOffsets(this.#config.groupId, partitions)
+    return this.#admin
   }
 
   close(): Promise<void> {
@@ -226,8 +248,6 @@ export class KafkaJsConsumer implements Consumer {
           steps: this.#steps,
           paused: this.#paused,
           heartbeatInterval: this.#options.heartbeatInterval,
-          rebalanceTimeout: this.#options.rebalanceTimeout,
-          logger: this.#logger,
           accepting: () => !this.#closing && !this.#left,
         }),
       })
@@ -251,11 +271,13 @@ export class KafkaJsConsumer implements Consumer {
 
   #onGroupJoin(payload: ConsumerGroupJoinEvent['payload']): void {
     this.#member = true
+    this.#generation = undefined
     const partitions = assignedPartitions(payload.memberAssignment)
     let userData: Promise<Buffer> | undefined
     if (this.#config.assignor?.onAssignment) {
       const own = payload.isLeader ? this.#leaderAssignment?.userData.get(payload.memberId) : undefined
-      userData = own ? Promise.resolve(own) : followerUserData(this.#consumer!, payload.memberId, this.#logger)
+      const describe = () => this.#adminClient().memberAssignment(this.#config.groupId, payload.memberId)
+      userData = own ? Promise.resolve(own) : followerUserData(describe, payload.memberId, this.#logger)
     }
     this.#leaderAssignment = undefined
     this.#logger.debug({ memberId: payload.memberId, isLeader: payload.isLeader, partitions: partitions.length }, 'joined the group')

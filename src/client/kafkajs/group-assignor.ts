@@ -1,5 +1,5 @@
 import { AssignerProtocol } from 'kafkajs'
-import type { Assigner, Consumer as KafkaJsConsumerClient, GroupMemberAssignment, PartitionAssigner } from 'kafkajs'
+import type { Assigner, GroupMemberAssignment, PartitionAssigner } from 'kafkajs'
 import type { Logger } from '../../instrumentation/logger.ts'
 import type { GroupAssignor, TopicPartition } from '../port.ts'
 
@@ -98,12 +98,15 @@ export function assignedPartitions(memberAssignment: { readonly [topic: string]:
  * A follower's assignment user data: kafkajs decodes its assignment but drops the user data,
  * while the coordinator still has it, so ask it (DescribeGroups). Empty, with a warning, if that fails.
  */
-export async function followerUserData(consumer: KafkaJsConsumerClient, memberId: string, logger: Logger): Promise<Buffer> {
+export async function followerUserData(
+  describe: () => Promise<{ readonly state: string; readonly assignment: Buffer | undefined }>,
+  memberId: string,
+  logger: Logger,
+): Promise<Buffer> {
   try {
-    const group = await consumer.describeGroup()
-    const member = group.members.find((m) => m.memberId === memberId)
-    if (member) return assignmentUserData(member.memberAssignment)
-    logger.warn({ memberId, state: group.state }, 'member missing from its group description; assignment user data is empty')
+    const { state, assignment } = await describe()
+    if (assignment) return assignmentUserData(assignment)
+    logger.warn({ memberId, state }, 'member missing from its group description; assignment user data is empty')
   } catch (error) {
     logger.warn({ memberId, err: error }, 'could not describe the group; assignment user data is empty')
   }

@@ -95,11 +95,13 @@ export function createInternalCluster(kafka: Kafka, options: { readonly isolatio
  * seconds, and its "list topics" fetches the metadata of every topic in the cluster.
  */
 export async function existingPartitions(cluster: InternalCluster, topics: ReadonlyArray<string>): Promise<Map<string, Set<number>>> {
+  const out = new Map<string, Set<number>>()
+  // kafkajs sends an empty topic list as null: "every topic".
+  if (topics.length === 0) return out
   await cluster.connect()
   const seed = cluster.brokerPool.seedBroker
   if (!seed) throw new KafkaClientError('kafkajs cluster has no seed broker after connecting')
   if (!seed.isConnected()) await seed.connect()
-  const out = new Map<string, Set<number>>()
   const ask = async (names: string[]): Promise<void> => {
     const { topicMetadata } = await seed.metadata(names)
     for (const t of topicMetadata) out.set(t.topic, new Set(t.partitionMetadata.map((p) => p.partitionId)))

@@ -67,6 +67,12 @@ export interface KafkaJsClientConfig {
   readonly producer?: {
     /** Kafka's `transaction.timeout.ms`; default 60000. */
     readonly transactionTimeout?: number
+    /**
+     * Kafka's `enable.idempotence` for non-transactional producers (transactional ones always
+     * are); default true, as in Java since Kafka 3.0. Idempotent producers keep one request in
+     * flight per broker.
+     */
+    readonly idempotent?: boolean
   }
   readonly reader?: {
     /** Bytes one fetch of a PartitionReader asks for; default 4 MiB. */
@@ -110,7 +116,10 @@ export class KafkaJsClient implements KafkaClient {
   }
 
   producer(config: ProducerConfig): Producer {
-    return new KafkaJsProducer(this.#kafka(), config, { transactionTimeout: this.#config.producer?.transactionTimeout ?? 60_000 })
+    return new KafkaJsProducer(this.#kafka(), config, {
+      transactionTimeout: this.#config.producer?.transactionTimeout ?? 60_000,
+      idempotent: this.#config.producer?.idempotent ?? true,
+    })
   }
 
   partitionReader(config: { readonly isolationLevel: 'read_committed' | 'read_uncommitted' }): PartitionReader {

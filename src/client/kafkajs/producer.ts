@@ -17,6 +17,8 @@ const CONCURRENT_TRANSACTIONS_RETRIES = 15
 export interface KafkaJsProducerOptions {
   /** How long the broker lets a transaction stay open before aborting it (and fencing this producer). */
   readonly transactionTimeout: number
+  /** Whether a non-transactional producer is idempotent (a transactional one always is). */
+  readonly idempotent: boolean
 }
 
 /**
@@ -61,9 +63,10 @@ export class KafkaJsProducer implements Producer {
       },
       // Kafka Streams' producers never create topics.
       allowAutoTopicCreation: false,
-      ...(transactional
-        ? { transactionalId: config.transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: options.transactionTimeout }
-        : {}),
+      // Idempotent (as Java's producer is by default since Kafka 3.0): kafkajs retries a whole
+      // produce request when one partition of it fails, which would append the others twice.
+      ...(transactional || options.idempotent ? { idempotent: true, maxInFlightRequests: 1 } : {}),
+      ...(transactional ? { transactionalId: config.transactionalId, transactionTimeout: options.transactionTimeout } : {}),
     })
   }
 

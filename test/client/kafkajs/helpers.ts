@@ -1,38 +1,43 @@
-import { connect } from 'node:net'
 import { createKafkaJsClient } from '../../../src/client/kafkajs/kafkajs-client.ts'
 import type { KafkaJsClientConfig } from '../../../src/client/kafkajs/kafkajs-client.ts'
 import type { KafkaClient, TopicSpec } from '../../../src/client/port.ts'
+import type { Logger } from '../../../src/instrumentation/logger.ts'
+import { brokerProblem, HOW_TO_START, KAFKA_BROKERS } from '../../helpers/services.ts'
 
 /**
- * These tests run against a real broker (`npm run services:start`, or KAFKA_BROKERS). They are
- * skipped when none answers, except under CI=true, where a missing broker is a failure.
+ * These tests run against a real broker (KAFKA_BROKERS, default 127.0.0.1:9092; `npm test`
+ * starts one when it can). Without one each test is skipped with the reason, except under
+ * CI=true, where the suites' `before` hooks fail. Only the broker is probed: the schema registry
+ * the other integration tests need plays no part here.
  */
-export const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim())
+export const brokers: string[] = [...KAFKA_BROKERS]
+export const problem: string | undefined = process.env.KSTREAMS_INTEGRATION === '1' ? undefined : await brokerProblem()
+const isCI = process.env.CI === 'true' || process.env.CI === '1'
+/** For each test's `{ skip }`: the one-line reason, or false to run. */
+export const skip: string | false = problem !== undefined && !isCI ? `${problem}; ${HOW_TO_START}` : false
 
-function unreachable(address: string): Promise<string | undefined> {
-  const at = address.lastIndexOf(':')
-  const host = address.slice(0, at)
-  const port = Number(address.slice(at + 1))
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: 2000 })
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(undefined)
-    })
-    socket.once('timeout', () => {
-      socket.destroy()
-      resolve('connection timed out')
-    })
-    socket.once('error', (err) => resolve(err.message))
-  })
+/** For `before` hooks (node runs them even when every test is skipped): false = set nothing up. */
+export function ready(): boolean {
+  if (skip !== false) return false
+  if (problem !== undefined) throw new Error(`CI=true requires a Kafka broker: ${problem}`)
+  return true
 }
 
-export const problem = await unreachable(brokers[0]!)
-export const skip = problem !== undefined && process.env.CI !== 'true' ? `no Kafka broker at ${brokers[0]} (${problem})` : false
-
-/** For a `before` hook: under CI=true a missing broker fails the suite instead of skipping it. */
-export function requireBroker(): void {
-  if (problem !== undefined) throw new Error(`no Kafka broker at ${brokers[0]} (${problem}); CI=true requires one`)
+/** KSTREAMS_TEST_LOG=warn|debug prints the adapter's and kafkajs's log lines to stderr. */
+function stderrLogger(level: string | undefined, bindings: object = {}): Logger | undefined {
+  if (level !== 'warn' && level !== 'debug') return undefined
+  const start = Date.now()
+  const line = (lvl: string) => (obj: object, msg?: string) =>
+    process.stderr.write(`${Date.now() - start}ms ${lvl} ${msg ?? ''} ${JSON.stringify({ ...bindings, ...obj })}\n`)
+  const quiet = (): void => {}
+  return {
+    trace: quiet,
+    debug: level === 'debug' ? line('debug') : quiet,
+    info: line('info'),
+    warn: line('warn'),
+    error: line('error'),
+    child: (more) => stderrLogger(level, { ...bindings, ...more })!,
+  }
 }
 
 export interface TestClient extends KafkaClient {
@@ -46,6 +51,7 @@ export function testClient(overrides: Partial<KafkaJsClientConfig> = {}): TestCl
     brokers,
     clientId: 'kstreams-kafkajs-test',
     consumer: { sessionTimeout: 6000, rebalanceTimeout: 10_000, heartbeatInterval: 300, maxWaitTimeInMs: 100 },
+    ...(process.env.KSTREAMS_TEST_LOG ? { logger: stderrLogger(process.env.KSTREAMS_TEST_LOG)! } : {}),
     ...overrides,
   })
   const open: Array<{ close(): Promise<void> }> = []

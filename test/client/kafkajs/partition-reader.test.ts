@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { UnknownTopicOrPartitionError } from '../../../src/client/errors.ts'
 import type { ConsumerRecord, KafkaClient, PartitionReader, TopicPartition } from '../../../src/client/port.ts'
-import { requireBroker, skip, str, testClient, unique, values, withTopics } from './helpers.ts'
+import { ready, skip, str, testClient, unique, values, withTopics } from './helpers.ts'
 
 async function readAll(reader: PartitionReader, tp: TopicPartition, from: number, to: number): Promise<{ records: ConsumerRecord[]; batches: number }> {
   const records: ConsumerRecord[] = []
@@ -27,7 +27,7 @@ async function endOffset(client: KafkaClient, tp: TopicPartition): Promise<numbe
   }
 }
 
-describe('kafkajs adapter: PartitionReader', { skip }, () => {
+describe('kafkajs adapter: PartitionReader', () => {
   // Small fetches, so one read spans many fetch round trips.
   const client = testClient({ reader: { maxBytes: 2048 } })
   const plain = unique('rd')
@@ -36,7 +36,7 @@ describe('kafkajs adapter: PartitionReader', { skip }, () => {
   let dropTopics: () => Promise<void> = async () => {}
 
   before(async () => {
-    requireBroker()
+    if (!ready()) return
     dropTopics = await withTopics(client, [
       { name: plain, numPartitions: 2 },
       {
@@ -76,7 +76,7 @@ describe('kafkajs adapter: PartitionReader', { skip }, () => {
     await dropTopics()
   })
 
-  it('reads exactly [from, to) in offset order, across many fetches', async (t) => {
+  it('reads exactly [from, to) in offset order, across many fetches', { skip }, async (t) => {
     const reader = client.partitionReader({ isolationLevel: 'read_uncommitted' })
     t.after(() => reader.close())
     const tp = { topic: plain, partition: 1 }
@@ -92,7 +92,7 @@ describe('kafkajs adapter: PartitionReader', { skip }, () => {
     assert.deepEqual((await readAll(reader, { topic: plain, partition: 0 }, 0, 100)).records, [], 'an empty partition ends at once')
   })
 
-  it('stops early when the caller breaks out of the iteration', async (t) => {
+  it('stops early when the caller breaks out of the iteration', { skip }, async (t) => {
     const reader = client.partitionReader({ isolationLevel: 'read_uncommitted' })
     t.after(() => reader.close())
     let seen = 0
@@ -103,7 +103,7 @@ describe('kafkajs adapter: PartitionReader', { skip }, () => {
     assert.ok(seen > 0 && seen < 200)
   })
 
-  it('fails clearly for a partition that does not exist', async (t) => {
+  it('fails clearly for a partition that does not exist', { skip }, async (t) => {
     const reader = client.partitionReader({ isolationLevel: 'read_uncommitted' })
     t.after(() => reader.close())
     const started = Date.now()
@@ -112,7 +112,7 @@ describe('kafkajs adapter: PartitionReader', { skip }, () => {
     assert.ok(Date.now() - started < 5000, 'without kafkajs\'s metadata retries')
   })
 
-  it('steps over offsets removed by compaction', async (t) => {
+  it('steps over offsets removed by compaction', { skip }, async (t) => {
     const tp = { topic: compacted, partition: 0 }
     const producer = client.producer({})
     await producer.connect()
@@ -143,15 +143,26 @@ describe('kafkajs adapter: PartitionReader', { skip }, () => {
     const latest = new Map<string, string>()
     for (const r of result) latest.set(r.key!.toString(), r.value!.toString())
     for (let k = 0; k < 10; k++) assert.ok(latest.get(`key-${k}`)?.startsWith('r4-'), `key-${k} ends at its last value`)
-    // A range that starts inside a compacted gap begins at the next surviving record.
-    const gap = got.findIndex((o, i) => o > (i === 0 ? 0 : got[i - 1]! + 1))
-    assert.ok(gap >= 0, 'there is a gap')
-    const from = gap === 0 ? 0 : got[gap - 1]! + 1
-    assert.deepEqual(offsets((await readAll(reader, tp, from, end)).records), got.slice(gap))
-    assert.deepEqual(offsets((await readAll(reader, tp, from, got[gap]!)).records), [], 'a range of removed offsets is empty')
+    // A range that starts inside a compacted gap begins at the next surviving record. The
+    // cleaner may still be at work: compare against reads taken around it that agree.
+    let compared = false
+    for (let attempt = 0; attempt < 10 && !compared; attempt++) {
+      const before = offsets((await readAll(reader, tp, 0, end)).records)
+      const gap = before.findIndex((o, i) => o > (i === 0 ? 0 : before[i - 1]! + 1))
+      assert.ok(gap >= 0, 'there is a gap')
+      const from = gap === 0 ? 0 : before[gap - 1]! + 1
+      const partial = offsets((await readAll(reader, tp, from, end)).records)
+      const empty = (await readAll(reader, tp, from, before[gap]!)).records
+      const after = offsets((await readAll(reader, tp, 0, end)).records)
+      if (after.join() !== before.join()) continue
+      assert.deepEqual(partial, before.slice(gap))
+      assert.deepEqual(empty, [], 'a range of removed offsets is empty')
+      compared = true
+    }
+    assert.ok(compared, 'the log held still long enough to compare')
   })
 
-  it('skips transaction markers; read_committed drops aborted records and stops at an open transaction', async (t) => {
+  it('skips transaction markers; read_committed drops aborted records and stops at an open transaction', { skip }, async (t) => {
     const tp = { topic: txn, partition: 0 }
     const producer = client.producer({ transactionalId: unique('rd-tx') })
     const committed = client.partitionReader({ isolationLevel: 'read_committed' })

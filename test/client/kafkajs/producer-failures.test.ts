@@ -60,7 +60,7 @@ function fakeKafka(behaviour: { commit?: () => Promise<void> } = {}) {
   return { kafka: kafka as unknown as Kafka, calls }
 }
 
-const options = { transactionTimeout: 60_000 }
+const options = { transactionTimeout: 60_000, idempotent: true }
 
 test('a transactional producer is idempotent with one request in flight and initialises its id on connect', async () => {
   const { kafka, calls } = fakeKafka()
@@ -70,9 +70,10 @@ test('a transactional producer is idempotent with one request in flight and init
 })
 
 test('per-record results from per-partition base offsets, keys placed by murmur2', async () => {
-  const { kafka } = fakeKafka()
+  const { kafka, calls } = fakeKafka()
   const producer = new KafkaJsProducer(kafka, {}, options)
   await producer.connect()
+  assert.deepEqual(calls, ['producer idempotent=true maxInFlight=1 txn=undefined', 'connect'], 'idempotent by default, no transaction')
   const key = (s: string) => Buffer.from(s)
   const results = await producer.send([
     { topic: 't', key: key('a'), value: null, timestamp: 1 },
