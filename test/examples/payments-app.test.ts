@@ -131,7 +131,7 @@ async function twoInstances(t: TestContext, makeRouting: MakeRouting): Promise<v
     for (const { self } of instances) {
       const totals = await (await fetch(`http://${self}/balances`)).json() as { [k: string]: unknown }
       assert.deepEqual(
-        [totals.openingTotal, totals.confirmedTotal, totals.inflightTotal, totals.processing, totals.conserved, (totals.instances as string[]).sort()],
+        [totals.openingTotal, totals.confirmedTotal, totals.inflightTotal, totals.accountsInFlight, totals.conserved, (totals.instances as string[]).sort()],
         [openingTotal, openingTotal, openingTotal, 0, true, instances.map((i) => i.self).sort()],
       )
     }
