@@ -37,7 +37,9 @@ type OuterStore<K> = KeyValueStore<TimestampedKeyAndJoinSide<K>, ReadonlyArray<L
  * record that finds no partner is not emitted at once: it waits in the outer-join store and is
  * emitted joined with null only once stream time has passed its window end plus the grace
  * period — unless a partner arrives first, which removes it. A record already too late to wait
- * (its window ended before the current stream time) is emitted at once.
+ * (its window ended before the current stream time) is emitted at once. A record with a null key
+ * (and a value) on an outer side is emitted joined with null at once (KIP-962, Kafka 3.7); inner
+ * sides drop and count it.
  */
 export class KStreamKStreamJoin<K, VThis, VOther, VR> implements Processor<K, VThis, K, VR> {
   private readonly o: StreamJoinSideOptions<K, VThis, VOther, VR>
@@ -63,6 +65,11 @@ export class KStreamKStreamJoin<K, VThis, VOther, VR> implements Processor<K, VT
     this.time.advanceStreamTime(timestamp)
     const key = record.key
     const value = record.value
+    // KIP-962 (Kafka 3.7): a null key cannot match anything, so the outer side emits it at once.
+    if (o.outer && (key === null || key === undefined) && value !== null && value !== undefined) {
+      this.context.forward(record.withValue(o.joiner(value, null, key)))
+      return
+    }
     if (key === null || key === undefined || value === null || value === undefined) {
       reportDroppedRecord(this.context, 'Skipping record due to null key or value', {})
       return

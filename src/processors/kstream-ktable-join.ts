@@ -9,7 +9,9 @@ import type { Record } from './record.ts'
  * `KStreamKTableJoinProcessor`): each stream record looks up the table's current row under the
  * mapped key (the record's own key for a KTable) and forwards the joined value; table updates
  * produce nothing. An inner join drops a record without a row, a left join joins it with null.
- * A record with a null join key or a null value cannot join and is dropped (and counted).
+ * A record with a null value is dropped (and counted); so is one with a null join key (the record's
+ * key, or what the key selector gave) in an inner join, while a left join joins it with null
+ * (KIP-962, Kafka 3.7).
  */
 export class KStreamKTableJoin<K, V, KT, VT, VR> implements Processor<K, V, K, VR> {
   private readonly getter: KTableValueGetter<KT, VT>
@@ -41,6 +43,11 @@ export class KStreamKTableJoin<K, V, KT, VT, VR> implements Processor<K, V, K, V
       ? undefined
       : this.keyMapper === undefined ? (record.key as unknown as KT) : this.keyMapper(record.key, value)
     if (joinKey === null || joinKey === undefined) {
+      // KIP-962 (Kafka 3.7): a left join joins a record without a join key with null.
+      if (this.leftJoin && value !== null && value !== undefined) {
+        this.context.forward(record.withValue(this.joiner(value, null, record.key)))
+        return
+      }
       reportDroppedRecord(this.context, 'Skipping record due to null join key or value', {})
       return
     }

@@ -115,21 +115,39 @@ test('asymmetric windows: before(0) joins only right records at or after the lef
   ]), [[], [], [['k', 'A-late', 15]], []])
 })
 
-test('records with a null key or value are dropped and counted', () => {
-  const topology = streamStream('leftJoin', JoinWindows.ofTimeDifferenceWithNoGrace(10))
-  const driver = new TopologyTestDriver(topology, QUIET)
+function pipeNullKeys(kind: Kind): { out: Array<[string | null, string | null, number]>; dropped: string[] } {
+  const driver = new TopologyTestDriver(streamStream(kind, JoinWindows.ofTimeDifferenceWithNoGrace(10)), QUIET)
   try {
     const left = driver.createInputTopic('left', str, str)
+    const right = driver.createInputTopic('right', str, str)
     const dropped = collectDropped(() => {
       left.pipeInput(null as unknown as string, 'v', 1)
-      left.pipeInput('k', null as unknown as string, 2)
-      left.pipeInput('k', 'v', 100)
+      right.pipeInput(null as unknown as string, 'w', 2)
+      left.pipeInput('k', null as unknown as string, 3)
+      right.pipeInput('k', null as unknown as string, 4)
     })
-    assert.equal(dropped.length, 2)
-    assert.deepEqual(driver.createOutputTopic('out', str, str).readValuesToList(), [])
+    const out = driver.createOutputTopic('out', str, str).readRecordsToList().map((r): [string | null, string | null, number] => [r.key, r.value, r.timestamp])
+    return { out, dropped: dropped.map((d) => d.reason) }
   } finally {
     driver.close()
   }
+}
+
+// KIP-962 (Kafka 3.7): a null key cannot match, so an outer side emits it joined with null at once
+// instead of dropping it; null values, and null keys on an inner side, are still dropped and counted.
+test('inner join drops and counts records with a null key or value', () => {
+  assert.deepEqual(pipeNullKeys('join'), { out: [], dropped: Array(4).fill('Skipping record due to null key or value') })
+})
+
+test('left join emits a left null-key record joined with null at once; right null keys and null values are dropped', () => {
+  assert.deepEqual(pipeNullKeys('leftJoin'), { out: [[null, 'v-null', 1]], dropped: Array(3).fill('Skipping record due to null key or value') })
+})
+
+test('outer join emits null-key records of either side joined with null at once; null values are dropped', () => {
+  assert.deepEqual(pipeNullKeys('outerJoin'), {
+    out: [[null, 'v-null', 1], [null, 'null-w', 2]],
+    dropped: Array(2).fill('Skipping record due to null key or value'),
+  })
 })
 
 test('stream-stream join topology: Kafka names, window stores with duplicates, the shared outer store', () => {

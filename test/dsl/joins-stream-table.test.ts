@@ -29,7 +29,7 @@ test('stream-table left join follows Kafka semantics table', () => {
   ])
 })
 
-test('stream records with a null key or value are dropped and counted; the key and timestamp are kept', () => {
+test('a left join joins a null-key stream record with null at once (KIP-962); a null value is dropped and counted', () => {
   const topology = streamTable('leftJoin').build()
   const driver = new TopologyTestDriver(topology, QUIET)
   try {
@@ -41,12 +41,26 @@ test('stream records with a null key or value are dropped and counted; the key a
       left.pipeInput('k', null as unknown as string, 6)
       left.pipeInput('k', 'v', 7)
     })
-    assert.deepEqual(out.readRecordsToList().map((r) => [r.key, r.value, r.timestamp]), [['k', 'v-x', 7]])
-    assert.equal(dropped.length, 2)
+    assert.deepEqual(out.readRecordsToList().map((r) => [r.key, r.value, r.timestamp]), [[null, 'no-key-null', 5], ['k', 'v-x', 7]])
     assert.deepEqual(dropped.map((d) => [d.processor, d.reason, d.topic, d.offset]), [
-      ['KSTREAM-LEFTJOIN-0000000004', 'Skipping record due to null join key or value', 'left', 0],
       ['KSTREAM-LEFTJOIN-0000000004', 'Skipping record due to null join key or value', 'left', 1],
     ])
+  } finally {
+    driver.close()
+  }
+})
+
+test('an inner join drops and counts stream records with a null key or value', () => {
+  const driver = new TopologyTestDriver(streamTable('join').build(), QUIET)
+  try {
+    const left = driver.createInputTopic('left', str, str)
+    driver.createInputTopic('right', str, str).pipeInput('k', 'x', 1)
+    const dropped = collectDropped(() => {
+      left.pipeInput(null as unknown as string, 'no-key', 5)
+      left.pipeInput('k', null as unknown as string, 6)
+    })
+    assert.deepEqual(driver.createOutputTopic('out', str, str).readValuesToList(), [])
+    assert.deepEqual(dropped.map((d) => [d.processor, d.offset]), [['KSTREAM-JOIN-0000000004', 0], ['KSTREAM-JOIN-0000000004', 1]])
   } finally {
     driver.close()
   }
@@ -137,16 +151,23 @@ test('stream-global-table join looks rows up by a key taken from each record, no
   }
 })
 
-test('a global-table join drops a record whose key selector gives null, even in a left join', () => {
-  const b = new StreamsBuilder()
-  const customers = b.globalTable('customers', { key: str, value: str })
-  b.stream('orders', { key: str, value: str }).leftJoin(customers, () => null as unknown as string, (o, c) => pair(o, c)).to('out', { value: str })
-  const driver = new TopologyTestDriver(b.build(), QUIET)
-  try {
-    const dropped = collectDropped(() => driver.createInputTopic('orders', str, str).pipeInput('o1', 'x', 1))
-    assert.equal(dropped.length, 1)
-    assert.deepEqual(driver.createOutputTopic('out', str, str).readValuesToList(), [])
-  } finally {
-    driver.close()
+test('a global-table left join joins a record whose key selector gives null with null (KIP-962); an inner join drops it', () => {
+  for (const kind of ['leftJoin', 'join'] as const) {
+    const b = new StreamsBuilder()
+    const customers = b.globalTable('customers', { key: str, value: str })
+    const orders = b.stream('orders', { key: str, value: str })
+    const joined = kind === 'leftJoin'
+      ? orders.leftJoin(customers, () => null as unknown as string, (o, c) => pair(o, c))
+      : orders.join(customers, () => null as unknown as string, (o, c) => pair(o, c))
+    joined.to('out', { value: str })
+    const driver = new TopologyTestDriver(b.build(), QUIET)
+    try {
+      const dropped = collectDropped(() => driver.createInputTopic('orders', str, str).pipeInput('o1', 'x', 1))
+      const out = driver.createOutputTopic('out', str, str).readKeyValuesToList()
+      if (kind === 'leftJoin') assert.deepEqual([out, dropped.length], [[{ key: 'o1', value: 'x-null' }], 0])
+      else assert.deepEqual([out, dropped.length], [[], 1])
+    } finally {
+      driver.close()
+    }
   }
 })
