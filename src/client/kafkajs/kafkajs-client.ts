@@ -139,7 +139,7 @@ export class KafkaJsClient implements KafkaClient {
       brokers: [...c.brokers],
       ...(c.clientId !== undefined ? { clientId: c.clientId } : {}),
       ...(c.ssl !== undefined ? { ssl: c.ssl } : {}),
-      ...(c.sasl !== undefined ? { sasl: c.sasl as SASLOptions } : {}),
+      ...(c.sasl !== undefined ? { sasl: freshSasl(c.sasl) } : {}),
       ...(c.connectionTimeout !== undefined ? { connectionTimeout: c.connectionTimeout } : {}),
       ...(c.requestTimeout !== undefined ? { requestTimeout: c.requestTimeout } : {}),
       ...(c.retry !== undefined ? { retry: { ...c.retry } } : {}),
@@ -151,4 +151,15 @@ export class KafkaJsClient implements KafkaClient {
 
 export function createKafkaJsClient(config: KafkaJsClientConfig): KafkaClient {
   return new KafkaJsClient(config)
+}
+
+/**
+ * A copy of the SASL settings for one kafkajs instance. kafkajs caches the authenticator it builds
+ * for a built-in mechanism on the options object itself (`sasl.authenticationProvider`), bound
+ * to the credentials it saw first: shared or spread from an object a client already used, it
+ * would authenticate every later client with those credentials, whatever their own say.
+ */
+function freshSasl(sasl: KafkaJsSasl): SASLOptions {
+  const { authenticationProvider: _cached, ...settings } = sasl as KafkaJsSasl & { authenticationProvider?: unknown }
+  return { ...settings } as SASLOptions
 }
