@@ -20,6 +20,8 @@ KAFKA_VERSION=${KAFKA_VERSION:-3.9.2}
 APICURIO_VERSION=${APICURIO_VERSION:-3.3.3}
 KAFKA_PORT=${KAFKA_PORT:-9092}
 KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
+# SASL_PLAINTEXT (PLAIN) listener for authentication tests; users in infra/kafka/server.properties.
+KAFKA_SASL_PORT=${KAFKA_SASL_PORT:-9094}
 REGISTRY_PORT=${REGISTRY_PORT:-8081}
 # Quarkus' management interface defaults to :9000, which other dev tools like to take.
 REGISTRY_MANAGEMENT_PORT=${REGISTRY_MANAGEMENT_PORT:-9001}
@@ -174,7 +176,7 @@ kafka_log_opt() {
 # so format once into a template and copy it into each fresh data dir.
 prepare_kafka_data() { # <java>
   local tpl=$KAFKA_HOME/formatted cid
-  sed -e "s#@DATA_DIR@#$DATA#" -e "s#@KAFKA_PORT@#$KAFKA_PORT#" \
+  sed -e "s#@DATA_DIR@#$DATA#" -e "s#@KAFKA_PORT@#$KAFKA_PORT#" -e "s#@SASL_PORT@#$KAFKA_SASL_PORT#" \
       -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#" "$ROOT/infra/kafka/server.properties" >"$RUN/kafka.properties"
   if [[ ! -f $tpl/meta.properties ]]; then
     local t0; t0=$(now); rm -rf "$tpl.tmp"
@@ -214,6 +216,7 @@ start_kafka() {
   if kafka_answers; then say "kafka: a broker already answers on 127.0.0.1:$KAFKA_PORT (not started by this script); using it"; return; fi
   port_busy "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by something that is not a Kafka broker"
   port_busy "$KAFKA_CONTROLLER_PORT" && die "controller port $KAFKA_CONTROLLER_PORT is taken (set KAFKA_CONTROLLER_PORT)"
+  port_busy "$KAFKA_SASL_PORT" && die "SASL port $KAFKA_SASL_PORT is taken (set KAFKA_SASL_PORT)"
   local java; java=$(kafka_java)
   prepare_kafka_data "$java"
   START_T0_kafka=$(now)
