@@ -86,7 +86,7 @@ export class AppProcess {
   }
 
   /** The tasks the instance runs now: asks, and waits for the answer. */
-  async tasks(timeoutMs = 10_000): Promise<{ active: string[]; standby: string[] }> {
+  async tasks(timeoutMs = 30_000): Promise<{ active: string[]; standby: string[] }> {
     const since = this.events.length
     this.send('tasks')
     const e = await this.waitFor((x) => x.type === 'tasks', 'tasks', timeoutMs, since)

@@ -122,14 +122,19 @@ export function sorted(map: ReadonlyMap<string, number>): Array<[string, number]
   return [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
 }
 
-/** Polls `read` until `done(value)` holds, or throws with the last value after `timeoutMs`. */
+/** Polls `read` until `done(value)` holds (a throwing `read` is retried), or throws with the last value after `timeoutMs`. */
 export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs
-  let value = await read()
-  while (!done(value)) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(value instanceof Map ? [...value] : value)}`)
+  for (;;) {
+    let last: string
+    try {
+      const value = await read()
+      if (done(value)) return value
+      last = JSON.stringify(value instanceof Map ? [...value] : value)
+    } catch (error) {
+      last = `error: ${(error as Error).message}`
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${last}`)
     await new Promise((resolve) => setTimeout(resolve, 500))
-    value = await read()
   }
-  return value
 }
