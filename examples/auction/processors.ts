@@ -24,7 +24,7 @@ export type Checked<T> =
   | { readonly kind: 'dead-letter'; readonly key: Buffer | null; readonly value: Buffer | null }
 
 /** Counts what the processors handle, for the runner's progress line. */
-export type OnRecord = (what: 'item' | 'bid' | 'close' | 'complete') => void
+export type OnRecord = (what: 'submission' | 'item' | 'bid' | 'close' | 'complete') => void
 
 /**
  * The edge function of items or bids: reads raw bytes, so that what it cannot read is

@@ -56,7 +56,7 @@ export function buildAuctionTopology(options: AuctionTopologyOptions = {}): Topo
 
   // The edge function of items: valid items to the items stream, the rest refused or dead-lettered.
   const items = edge<Item>(builder.stream<Bytes, Bytes>(TOPICS.submissions, { key: Serdes.bytes(), value: Serdes.bytes(), name: 'item-submissions' })
-    .process(() => new EdgeValidator<Item>(validateItem, 'MalformedItem', () => {}), { name: 'validate-item' }), 'item')
+    .process(() => new EdgeValidator<Item>(validateItem, 'MalformedItem', () => onRecord('submission')), { name: 'validate-item' }), 'item')
   items.to(TOPICS.items, { key: keySerde, value: itemSerde, name: 'send-item' })
 
   // The items table, kept by the expiry punctuator: listed items, then each one once closed.
@@ -77,7 +77,7 @@ export function buildAuctionTopology(options: AuctionTopologyOptions = {}): Topo
 
   // Bids: checked at the edge, moved to their item's partition, joined with the item.
   const bids = edge<Bid>(builder.stream<Bytes, Bytes>(TOPICS.bids, { key: Serdes.bytes(), value: Serdes.bytes(), name: 'bids' })
-    .process(() => new EdgeValidator<Bid>(parseBid, 'MalformedBid', () => {}), { name: 'validate-bid' }), 'bid')
+    .process(() => new EdgeValidator<Bid>(parseBid, 'MalformedBid', () => onRecord('submission')), { name: 'validate-bid' }), 'bid')
     .repartition({ name: 'bids-by-item', key: keySerde, value: bidSerde })
   const judged = bids.leftJoin(itemsTable, (bid, item): Checked<HistoryEntry> => {
     const problem = bidProblem(bid, item)
