@@ -1,5 +1,6 @@
 import type { TimestampedKeyValueStore } from '../state/store.ts'
 import type { Change, SendOldValues } from './change.ts'
+import { reportDroppedRecord } from './expired-window.ts'
 import type { Aggregator, Initializer } from './functions.ts'
 import type { Processor, ProcessorContext } from './processor.ts'
 import { Record } from './record.ts'
@@ -9,7 +10,7 @@ import { TimestampedTupleForwarder } from './timestamped-tuple-forwarder.ts'
  * `groupByKey().aggregate()` and `count()` (Kafka's `KStreamAggregate`): folds each record into
  * its key's aggregate in a timestamped store and forwards the table update. The aggregate's
  * timestamp is the largest timestamp of the records that built it. Records with a null key or
- * value are skipped, as in Kafka Streams.
+ * value are skipped, logged and counted as dropped, as in Kafka Streams.
  */
 export class KStreamAggregate<K, V, VA> implements Processor<K, V, K, Change<VA>> {
   private readonly storeName: string
@@ -19,6 +20,7 @@ export class KStreamAggregate<K, V, VA> implements Processor<K, V, K, Change<VA>
   private sendOldValues = false
   private store!: TimestampedKeyValueStore<K, VA>
   private forwarder!: TimestampedTupleForwarder<K, VA>
+  private context!: ProcessorContext<K, Change<VA>>
 
   constructor(storeName: string, initializer: Initializer<VA>, aggregator: Aggregator<K, V, VA>, flags: SendOldValues) {
     this.storeName = storeName
@@ -28,6 +30,7 @@ export class KStreamAggregate<K, V, VA> implements Processor<K, V, K, Change<VA>
   }
 
   init(context: ProcessorContext<K, Change<VA>>): void {
+    this.context = context
     this.store = context.getStateStore<TimestampedKeyValueStore<K, VA>>(this.storeName)
     this.sendOldValues = this.flags.sendOldValues
     this.forwarder = new TimestampedTupleForwarder(this.store, context, this.sendOldValues)
@@ -35,7 +38,10 @@ export class KStreamAggregate<K, V, VA> implements Processor<K, V, K, Change<VA>
 
   process(record: Record<K, V>): void {
     const key = record.key
-    if (key === null || key === undefined || record.value === null || record.value === undefined) return
+    if (key === null || key === undefined || record.value === null || record.value === undefined) {
+      reportDroppedRecord(this.context, 'Skipping record due to null key or value', {})
+      return
+    }
     const old = this.store.get(key)
     let timestamp = record.timestamp
     let aggregate: VA

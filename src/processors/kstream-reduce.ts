@@ -1,5 +1,6 @@
 import type { TimestampedKeyValueStore } from '../state/store.ts'
 import type { Change, SendOldValues } from './change.ts'
+import { reportDroppedRecord } from './expired-window.ts'
 import type { Reducer } from './functions.ts'
 import type { Processor, ProcessorContext } from './processor.ts'
 import { Record } from './record.ts'
@@ -7,7 +8,8 @@ import { TimestampedTupleForwarder } from './timestamped-tuple-forwarder.ts'
 
 /**
  * `groupByKey().reduce()` (Kafka's `KStreamReduce`): the first value of a key is its aggregate,
- * later values are combined into it. Null keys and values are skipped.
+ * later values are combined into it. Null keys and values are skipped, logged and counted as
+ * dropped.
  */
 export class KStreamReduce<K, V> implements Processor<K, V, K, Change<V>> {
   private readonly storeName: string
@@ -16,6 +18,7 @@ export class KStreamReduce<K, V> implements Processor<K, V, K, Change<V>> {
   private sendOldValues = false
   private store!: TimestampedKeyValueStore<K, V>
   private forwarder!: TimestampedTupleForwarder<K, V>
+  private context!: ProcessorContext<K, Change<V>>
 
   constructor(storeName: string, reducer: Reducer<V>, flags: SendOldValues) {
     this.storeName = storeName
@@ -24,6 +27,7 @@ export class KStreamReduce<K, V> implements Processor<K, V, K, Change<V>> {
   }
 
   init(context: ProcessorContext<K, Change<V>>): void {
+    this.context = context
     this.store = context.getStateStore<TimestampedKeyValueStore<K, V>>(this.storeName)
     this.sendOldValues = this.flags.sendOldValues
     this.forwarder = new TimestampedTupleForwarder(this.store, context, this.sendOldValues)
@@ -32,7 +36,10 @@ export class KStreamReduce<K, V> implements Processor<K, V, K, Change<V>> {
   process(record: Record<K, V>): void {
     const key = record.key
     const value = record.value
-    if (key === null || key === undefined || value === null || value === undefined) return
+    if (key === null || key === undefined || value === null || value === undefined) {
+      reportDroppedRecord(this.context, 'Skipping record due to null key or value', {})
+      return
+    }
     const old = this.store.get(key)
     let timestamp = record.timestamp
     let aggregate: V

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { silentLogger } from '../../src/instrumentation/logger.ts'
 import { Serdes } from '../../src/serdes/serdes.ts'
 import { TopologyTestDriver } from '../../src/testing/index.ts'
 import type { Topology } from '../../src/topology/topology.ts'
@@ -39,6 +40,27 @@ test('groupByKey().count() needs no repartition; null values are not counted; ti
     const store = driver.getTimestampedKeyValueStore<string, number>('counts')
     assert.deepEqual(store.get('a'), { value: 2, timestamp: 100 })
   })
+})
+
+test('null keys and values reaching count, reduce and a table source are dropped and counted, never silently', () => {
+  const b = new StreamsBuilder()
+  const grouped = b.stream('in', { key: str, value: str }).groupByKey()
+  grouped.count({ storeName: 'counts' })
+  grouped.reduce((a, v) => a + v, { storeName: 'reduced' })
+  b.table('rows', { key: str, value: str, storeName: 'rows' })
+  const driver = new TopologyTestDriver(b.build(), { logger: silentLogger })
+  try {
+    const input = driver.createInputTopic('in', str, str)
+    input.pipeInput(null as unknown as string, 'x', 1)
+    input.pipeInput('a', null as unknown as string, 2)
+    assert.equal(driver.droppedRecords, 4, 'count and reduce each drop both records')
+    driver.createInputTopic('rows', str, str).pipeInput(null as unknown as string, 'x', 3)
+    assert.equal(driver.droppedRecords, 5)
+    assert.deepEqual([...driver.getKeyValueStore('counts').all()], [])
+    assert.deepEqual([...driver.getKeyValueStore('rows').all()], [])
+  } finally {
+    driver.close()
+  }
 })
 
 test('selectKey then aggregate: a repartition topic appears and the store is keyed by the new key', () => {
