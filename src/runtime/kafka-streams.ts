@@ -65,6 +65,15 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
     return this.#state
   }
 
+  /**
+   * Records operators dropped on purpose since `start()` — late for their window, a null key or
+   * value an operator cannot use — over every task this instance ran (Kafka's
+   * `dropped-records-total`); each is also logged and published on `kstreams:dropped-records`.
+   */
+  get droppedRecords(): number {
+    return this.#thread?.taskManager.droppedRecords() ?? 0
+  }
+
   /** Partition counts the instance works with (known after `start()`). */
   get topicLayout(): TopicLayout | undefined {
     return this.#layout

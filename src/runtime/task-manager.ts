@@ -21,6 +21,8 @@ export class TaskManager {
   readonly #logger: Logger
   readonly #tasks = new Map<string, ActiveTask>()
   readonly #byInput = new Map<string, ActiveTask>()
+  /** What tasks already closed had dropped: the count outlives them, as Kafka's task metrics roll up. */
+  #droppedByClosedTasks = 0
 
   constructor(options: {
     readonly env: ActiveTaskEnvironment
@@ -37,6 +39,13 @@ export class TaskManager {
 
   tasks(): IterableIterator<ActiveTask> {
     return this.#tasks.values()
+  }
+
+  /** Records operators dropped on purpose (Kafka's `dropped-records-total`), open and closed tasks. */
+  droppedRecords(): number {
+    let dropped = this.#droppedByClosedTasks
+    for (const t of this.#tasks.values()) dropped += t.task.droppedRecords
+    return dropped
   }
 
   task(id: string): ActiveTask | undefined {
@@ -161,6 +170,7 @@ export class TaskManager {
 
   async #remove(id: string, t: ActiveTask, clean: boolean): Promise<void> {
     this.#tasks.delete(id)
+    this.#droppedByClosedTasks += t.task.droppedRecords
     for (const tp of t.inputs) {
       const key = partitionKey(tp.topic, tp.partition)
       if (this.#byInput.get(key) === t) this.#byInput.delete(key)
