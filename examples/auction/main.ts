@@ -134,7 +134,7 @@ if (!tracker) {
   await send(tools, TOPICS.bids, load.bids, `auction-load-${runId}-bids`, (n) => {
     phase = `bidding ${num(n)}/${num(load.bids.length)}`
   })
-  phase = 'closing auctions'
+  phase = 'all sent'
   await until(() => tracker.resolved >= load.items.length + load.bids.length && expected.items.size <= tracker.results.size)
   await sleep(500) // anything more (a duplicate) would show now
   clearInterval(ticker)
