@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process'
 
-const scripts = ['bench/engine.ts', 'bench/task.ts']
+const scripts = ['bench/engine.ts', 'bench/task.ts', 'bench/kafka-runtime.ts']
 let failed = 0
 for (const script of scripts) {
   console.log(`\n## ${script}`)

@@ -102,10 +102,10 @@ export class TaskManager {
   async restore(budgetMs: number): Promise<void> {
     const restoring = [...this.#tasks.values()].filter((t) => t.state === 'restoring')
     if (restoring.length === 0) return
-    const share = Math.max(1, Math.floor(budgetMs / restoring.length))
-    for (const t of restoring) {
-      if (await t.restore(share)) this.#consumer.resume(t.inputs)
-    }
+    // Concurrently: while one task applies a batch (synchronously), the others' fetches are in flight.
+    await Promise.all(restoring.map(async (t) => {
+      if (await t.restore(budgetMs)) this.#consumer.resume(t.inputs)
+    }))
   }
 
   addRecords(records: ReadonlyArray<ConsumerRecord>): Promise<void> | undefined {
