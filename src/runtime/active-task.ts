@@ -103,6 +103,8 @@ export class ActiveTask {
     try {
       await task.openStores()
       task.initializeStores()
+      // Serializing stays synchronous: schema registration and the like happen here, once per task.
+      await task.prepareSerdes()
       const changelogs = task.stateManager.changelogPartitions()
       const ends = await env.admin.endOffsets(changelogs)
       const plans: RestorePlan[] = []

@@ -68,6 +68,7 @@ export class GlobalStreamThread {
     const checkpoint = loadCheckpoint(task.taskStateDir, false, o.logger)
     await task.openStores()
     task.initializeStores()
+    await task.prepareSerdes()
     task.initializeProcessors()
     const described = await o.admin.describeTopics(task.topics())
     for (const topic of task.topics()) {
@@ -136,6 +137,8 @@ export class GlobalStreamThread {
       if (from >= end) continue
       for await (const batch of this.#reader!.read(tp, from, end)) {
         if (this.#stopping) return
+        const prepared = task.prepareRecords(batch)
+        if (prepared !== undefined) await prepared
         for (const record of batch) {
           task.update(record)
           this.#positions.set(key, record.offset + 1)

@@ -47,10 +47,19 @@ export function rawValue(timestamped: Buffer): Buffer {
 export class ValueAndTimestampSerde<V> implements Serde<ValueAndTimestamp<V>> {
   readonly name: string
   readonly valueSerde: Serde<V>
+  // Defined only when the inner serde has them, so a plain serde stays plainly synchronous.
+  readonly configure?: () => Promise<void>
+  readonly prepareSerialize?: (topic: string) => Promise<void> | undefined
+  readonly prepare?: (topic: string, data: Buffer) => Promise<void> | undefined
 
   constructor(valueSerde: Serde<V>) {
     this.valueSerde = valueSerde
     this.name = `ValueAndTimestamp<${valueSerde.name}>`
+    if (valueSerde.configure) this.configure = () => valueSerde.configure!()
+    if (valueSerde.prepareSerialize) this.prepareSerialize = (topic) => valueSerde.prepareSerialize!(topic)
+    if (valueSerde.prepare) {
+      this.prepare = (topic, data) => (data.length < TIMESTAMP_SIZE ? undefined : valueSerde.prepare!(topic, rawValue(data)))
+    }
   }
 
   serialize(topic: string, data: ValueAndTimestamp<V>): Buffer {

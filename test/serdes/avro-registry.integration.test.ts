@@ -1,7 +1,14 @@
 import { before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry'
+import { createEmbeddedKafka } from '../../src/client/embedded/embedded-kafka.ts'
+import { silentLogger } from '../../src/instrumentation/logger.ts'
+import { KafkaStreams } from '../../src/runtime/kafka-streams.ts'
 import { Serdes } from '../../src/serdes/serdes.ts'
+import { StreamsBuilder } from '../../src/topology/dsl/streams-builder.ts'
 import { SerializationError } from '../../src/serdes/serde.ts'
 
 // Against a real Confluent-compatible registry (Apicurio's ccompat API in this project; start it
@@ -94,5 +101,42 @@ describe('Avro serde with a real schema registry', { skip }, () => {
       assert.match(err.message, /cannot register schema kstreams\.it\.Payment under subject ".*-strict"/)
       return true
     })
+  })
+
+  it('runs stream(avro).mapValues(...).to(avro) on the embedded engine against the real registry', async (t) => {
+    const input = `${topic}-in`
+    const output = `${topic}-out`
+    const stateDir = mkdtempSync(join(tmpdir(), 'kstreams-avro-it-'))
+    t.after(() => rmSync(stateDir, { recursive: true, force: true }))
+    const kafka = createEmbeddedKafka()
+    kafka.createTopic(input, 1)
+    kafka.createTopic(output, 1)
+    const builder = new StreamsBuilder()
+    builder
+      .stream(input, { key: Serdes.string(), value: Serdes.avro<PaymentV2>({ registry: { host: url }, schema: paymentV2 }) })
+      .mapValues((p) => ({ ...p, amount: p.amount * 100 }))
+      .to(output, { key: Serdes.string(), value: Serdes.avro<PaymentV2>({ registry: { host: url }, schema: paymentV2 }) })
+    const streams = new KafkaStreams(builder.build(), { applicationId: `${topic}-app`, client: kafka, stateDir, logger: silentLogger, commitIntervalMs: 20, pollMs: 10 })
+    t.after(() => streams.close({ timeoutMs: 5000 }).then(() => undefined))
+    let failure: unknown
+    streams.on('error', (error) => (failure = error))
+    await streams.start()
+
+    // Written by an older producer (v1), read through v2 by the topology.
+    const writer = Serdes.avro({ registry: { host: url }, schema: paymentV1 })
+    await writer.prepareSerialize(input)
+    const producer = kafka.producer({})
+    await producer.connect()
+    await producer.send([{ topic: input, key: Buffer.from('k'), value: writer.serialize(input, { id: 'p-9', amount: 3 }), timestamp: 1 }])
+    await producer.close()
+
+    const deadline = Date.now() + 10_000
+    while (failure === undefined && kafka.records(output).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    assert.equal(failure, undefined)
+    const [record] = kafka.records(output)
+    assert.ok(record?.value, 'one output record')
+    const registry = new SchemaRegistry({ host: url })
+    assert.deepEqual({ ...(await registry.decode(record.value)) }, { id: 'p-9', amount: 300, currency: 'EUR' })
+    assert.equal(record.value.readInt32BE(1), await registry.getLatestSchemaId(`${output}-value`))
   })
 })

@@ -8,6 +8,7 @@ import type { ChangelogRecord, RestoreCallback, StateStore, StateStoreContext } 
 import type { CompiledGlobalStore } from '../../topology/compile.ts'
 import { ErrorHandling } from './error-handling.ts'
 import { StreamsError } from './errors.ts'
+import { prepareSerdes, type SerdeUse } from './serde-preparation.ts'
 import { resolveTaskConfig, type ResolvedTaskConfig, type TaskConfig } from './task-config.ts'
 import { UndoLog, undoable } from './undo-log.ts'
 
@@ -86,6 +87,42 @@ export class GlobalStateTask implements StateStoreContext {
   initialize(): void {
     this.initializeStores()
     this.initializeProcessors()
+  }
+
+  /** The serdes of the global sources (read only) and stores (under their changelog, the source topic). */
+  serdeUses(): SerdeUse[] {
+    const uses: SerdeUse[] = []
+    for (const source of this.#sources.values()) {
+      const where = `global source "${source.spec.sourceName}"`
+      if (source.keySerde) uses.push({ serde: source.keySerde, topic: undefined, where })
+      if (source.valueSerde) uses.push({ serde: source.valueSerde, topic: undefined, where })
+    }
+    for (const store of this.stores.values()) {
+      const s = store as StateStore & { keySerde?: Serde<any>; valueSerde?: Serde<any> }
+      const where = `global store "${store.name}"`
+      if (s.keySerde?.serialize) uses.push({ serde: s.keySerde, topic: this.changelogTopic(store.name), where })
+      if (s.valueSerde?.serialize) uses.push({ serde: s.valueSerde, topic: this.changelogTopic(store.name), where })
+    }
+    return uses
+  }
+
+  /** Awaits the serdes' async set-up (schema registration) before the first record. */
+  prepareSerdes(): Promise<void> {
+    return prepareSerdes(this.serdeUses())
+  }
+
+  /** Serdes' async look-ahead (unknown writer schemas) for records about to be applied; undefined when nothing to fetch. */
+  prepareRecords(records: ReadonlyArray<ConsumerRecord>): Promise<void> | undefined {
+    let pending: Promise<void>[] | undefined
+    for (const r of records) {
+      const source = this.#sources.get(r.topic)
+      if (source === undefined) continue
+      const k = r.key !== null ? source.keySerde?.prepare?.(r.topic, r.key) : undefined
+      const v = r.value !== null ? source.valueSerde?.prepare?.(r.topic, r.value) : undefined
+      if (k !== undefined) (pending ??= []).push(k)
+      if (v !== undefined) (pending ??= []).push(v)
+    }
+    return pending === undefined ? undefined : Promise.all(pending).then(() => undefined)
   }
 
   /** Applies one record of a global topic through its store's processor. */

@@ -65,7 +65,24 @@ export class SinkProcessor implements Processor<any, any> {
     if (typeof topic !== 'string' || topic.length === 0) {
       throw new StreamsError(`Topic name extractor of sink "${this.#name}" returned ${String(topic)}, not a topic name`)
     }
+    this.#checkPrepared(this.#keySerde, topic, 'key')
+    this.#checkPrepared(this.#valueSerde, topic, 'value')
     return topic
+  }
+
+  /**
+   * A topic chosen per record was not known when the task prepared its serdes, and serializing
+   * stays synchronous, so a serde that must first do I/O for that topic (Avro registering its
+   * schema) fails the record with what to do, rather than a half-written output.
+   */
+  #checkPrepared(serde: Serde<any> | undefined, topic: string, what: 'key' | 'value'): void {
+    const pending = serde?.prepareSerialize?.(topic)
+    if (pending === undefined) return
+    pending.catch(() => {}) // its failure is reported by the next attempt, not as an unhandled rejection
+    throw new StreamsError(
+      `Sink "${this.#name}": the ${what} serde (${serde!.name}) is not prepared for topic "${topic}" chosen by the topic name extractor; ` +
+        `await serde.prepareSerialize(${JSON.stringify(topic)}) for every topic the extractor can choose before starting`,
+    )
   }
 
   #serialize(serde: Serde<any> | undefined, topic: string, data: unknown, what: 'key' | 'value'): Buffer {

@@ -15,6 +15,7 @@ import { PunctuationQueue, type PunctuationRunner, type PunctuationSchedule } fr
 import { RecordQueue, type HeadFailureHandler } from './record-queue.ts'
 import { SinkProcessor } from './sink-node.ts'
 import { SourceNode } from './source-node.ts'
+import { prepareSerdes, serdeUses, type SerdeUse } from './serde-preparation.ts'
 import { ProcessorStateManager } from './state-manager.ts'
 import { resolveTaskConfig, type ResolvedTaskConfig, type TaskConfig } from './task-config.ts'
 import { UndoLog, undoable } from './undo-log.ts'
@@ -163,6 +164,17 @@ export class StreamTask implements ContextHost, HeadFailureHandler, PunctuationR
     }
     this.#processorsInitialized = true
     this.#state = 'running'
+  }
+
+  /** The serdes this task uses and the topics they write (after `initializeStores()`). */
+  serdeUses(): SerdeUse[] {
+    const defaults = { key: this.#config.defaultKeySerde, value: this.#config.defaultValueSerde }
+    return serdeUses(this.subtopology, defaults, this.stateManager.stores.values(), (name) => this.stateManager.changelogTopic(name))
+  }
+
+  /** Awaits the serdes' async set-up (schema registration) before the first record is processed. */
+  prepareSerdes(): Promise<void> {
+    return prepareSerdes(this.serdeUses())
   }
 
   /** Synchronous set-up without restoration: stores that need `openStores()` are an error here. */
