@@ -54,14 +54,16 @@ export class TestOutputTopic<K, V> {
     return out
   }
 
-  /** The latest value per key; a null value (tombstone) removes the key. */
-  readKeyValuesToMap(): Map<K, V> {
-    const out = new Map<K, V>()
+  /**
+   * The latest value per key. As in Kafka Streams, a key whose last record is a tombstone stays
+   * in the map with a `null` value.
+   */
+  readKeyValuesToMap(): Map<K, V | null> {
+    const out = new Map<K, V | null>()
     while (!this.isEmpty()) {
       const { key, value } = this.readKeyValue()
       if (key === null || key === undefined) throw new Error(`readKeyValuesToMap: topic ${this.name} has a record with a null key`)
-      if (value === null) out.delete(key)
-      else out.set(key, value)
+      out.set(key, value)
     }
     return out
   }
