@@ -102,6 +102,10 @@ const clicks = b.stream('clicks', { key: Serdes.string(), value: Serdes.string()
 const spend = orders.groupBy((_k, o) => o.customerId)
 const cogrouped = clicks.cogroup((_k, _click, agg: { clicks: number; spent: number }) => ({ ...agg, clicks: agg.clicks + 1 }))
 expectType<Equal<typeof cogrouped, CogroupedKStream<string, { clicks: number; spent: number }>>>()
+// Or as a type argument, leaving the parameters to inference; without either, VA would be unknown
+// (the aggregator's own `aggregate` parameter fixes VA before its return type is looked at).
+const cogroupedByArgument = clicks.cogroup<{ clicks: number; spent: number }>((_k, _click, agg) => ({ ...agg, clicks: agg.clicks + 1 }))
+expectType<Equal<typeof cogroupedByArgument, typeof cogrouped>>()
 const activity = cogrouped
   .cogroup(spend, (_k, order, agg) => ({ ...agg, spent: agg.spent + order.amount }))
   .aggregate(() => ({ clicks: 0, spent: 0 }))

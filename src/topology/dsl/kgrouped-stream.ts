@@ -84,8 +84,10 @@ export class KGroupedStream<in out K, in out V> {
 
   /**
    * Starts a cogroup (Kafka's `CogroupedKStream`): this stream's values fold into an aggregate of
-   * type `VA` shared with the grouped streams added by `.cogroup(other, aggregator)`; annotate the
-   * aggregate parameter (`(k, v, agg: number) => ...`) to fix `VA`.
+   * type `VA` shared with the grouped streams added by `.cogroup(other, aggregator)`; fix `VA` with
+   * a type argument (`cogroup<number>((k, v, agg) => ...)`) or by annotating the aggregate
+   * parameter (`(k, v, agg: number) => ...`) — TypeScript cannot take it from the return type,
+   * since the aggregator's own `aggregate` parameter fixes `VA` first.
    */
   cogroup<VA>(aggregator: (key: K, value: V, aggregate: VA) => VA): CogroupedKStream<K, VA> {
     return new CogroupedKStream<K, VA>([{ grouped: this.#g, aggregator: aggregator as Aggregator<K, any, VA> }])
