@@ -6,6 +6,10 @@ import { protocolErrorType, translateError } from './errors.ts'
 import type { InternalCluster } from './internals.ts'
 import { createInternalCluster, existingPartitions, READ_UNCOMMITTED } from './internals.ts'
 
+/** Answers worth asking again (after ~1.5 s in all): a leader moving or not elected yet, a stale cluster. */
+const RETRY_END_OFFSETS = new Set(['NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE', 'UNKNOWN_TOPIC_OR_PARTITION', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH'])
+const END_OFFSETS_RETRIES = 5
+
 /** kafkajs's `ConfigResourceTypes.TOPIC` and `ConfigSource.DEFAULT_CONFIG`. */
 const TOPIC_RESOURCE = 2
 const DEFAULT_CONFIG_SOURCE = 5
@@ -86,18 +90,19 @@ export class KafkaJsAdmin implements Admin {
   async endOffsets(partitions: ReadonlyArray<TopicPartition>): Promise<Map<string, number>> {
     if (partitions.length === 0) return new Map()
     this.#checkOpen()
-    try {
-      return await this.#endOffsets(partitions)
-    } catch {
-      // kafkajs's cluster keeps refreshing every topic it was asked about, and fails for good
-      // once one of them is deleted: start again with a fresh one.
-      const stale = this.#offsets
-      this.#offsets = undefined
-      void stale?.then((c) => c.disconnect()).catch(() => undefined)
+    for (let attempt = 0; ; attempt++) {
       try {
         return await this.#endOffsets(partitions)
       } catch (error) {
-        throw translateError(error, 'endOffsets')
+        const type = protocolErrorType(error)
+        if (attempt >= END_OFFSETS_RETRIES || (type !== undefined && !RETRY_END_OFFSETS.has(type))) throw translateError(error, 'endOffsets')
+        // A partition just created may be listed with a leader that has not taken over yet, and
+        // kafkajs's cluster fails for good once a topic it was asked about is deleted: start
+        // again on a fresh one, after a short wait.
+        const stale = this.#offsets
+        this.#offsets = undefined
+        void stale?.then((c) => c.disconnect()).catch(() => undefined)
+        await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt))
       }
     }
   }

@@ -59,7 +59,9 @@ export class KafkaJsPartitionReader implements PartitionReader {
             }
             return
           }
-          if (type !== undefined && STALE_METADATA.has(type) && retries++ < MAX_METADATA_RETRIES) {
+          if (type !== undefined && STALE_METADATA.has(type) && retries < MAX_METADATA_RETRIES) {
+            // A leader moving, or one just elected that has not taken over yet.
+            await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** retries++))
             await cluster.refreshMetadata()
             continue
           }
