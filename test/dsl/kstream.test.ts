@@ -241,6 +241,49 @@ class Dedupe implements FixedKeyProcessor<string, string, string> {
   }
 }
 
+test('processValues() rejects a forwarded record whose key is not the input key, through the processing error policy', () => {
+  class Rekey implements FixedKeyProcessor<string, string, string> {
+    #context!: FixedKeyProcessorContext<string, string>
+    init(context: FixedKeyProcessorContext<string, string>): void {
+      this.#context = context
+    }
+    process(record: Record<string, string>): void {
+      // Same key, new value: fine. A different key (even an equal-looking one made anew) is not.
+      this.#context.forward(record.withValue(record.value.toUpperCase()))
+      if (record.value === 'rekey') this.#context.forward(record.withKey(`${record.key}!`))
+    }
+  }
+  const b = new StreamsBuilder()
+  b.stream('in', { key: str, value: str }).processValues(() => new Rekey(), { name: 'rekeyer' }).to('out', { value: str })
+  const failing = new TopologyTestDriver(b.build())
+  try {
+    const input = failing.createInputTopic('in', str, str)
+    input.pipeInput('a', 'ok')
+    assert.throws(
+      () => input.pipeInput('b', 'rekey'),
+      (error: Error) => {
+        assert.equal(error.name, 'ProcessingError')
+        assert.match(error.message, /processValues processor "rekeyer" forwarded a record with key "b!", not the input key "b"/)
+        return true
+      },
+    )
+  } finally {
+    failing.close()
+  }
+  const continuing = new TopologyTestDriver(b.build(), { processingExceptionHandler: 'continue', logger: { warn: () => {} } })
+  try {
+    const input = continuing.createInputTopic('in', str, str)
+    input.pipeInput('a', 'ok')
+    input.pipeInput('b', 'rekey')
+    input.pipeInput('c', 'fine')
+    const out = continuing.createOutputTopic('out', str, str).readKeyValuesToList()
+    // The failed record's first forward already went out before the bad one (as in Kafka, output is not taken back).
+    assert.deepEqual(out, [{ key: 'a', value: 'OK' }, { key: 'b', value: 'REKEY' }, { key: 'c', value: 'FINE' }])
+  } finally {
+    continuing.close()
+  }
+})
+
 test('processValues() runs a key-preserving processor with a store given as a builder; no repartition follows', () => {
   const b = new StreamsBuilder()
   const seen = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore('seen'), str, str)

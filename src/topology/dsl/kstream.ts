@@ -5,6 +5,7 @@ import { KStreamFlatMap } from '../../processors/kstream-flat-map.ts'
 import { KStreamMapValues } from '../../processors/kstream-map-values.ts'
 import { KStreamMap, KStreamSelectKey } from '../../processors/kstream-map.ts'
 import { KStreamPeek } from '../../processors/kstream-peek.ts'
+import { KStreamProcessValues } from '../../processors/kstream-process-values.ts'
 import { KTableSource } from '../../processors/ktable-source.ts'
 import { PassThrough } from '../../processors/pass-through.ts'
 import type { FixedKeyProcessorSupplier, ProcessorSupplier } from '../../processors/processor.ts'
@@ -160,9 +161,10 @@ export class KStream<in out K, in out V> {
   /** A custom processor that keeps keys (it must not change them), so no repartitioning follows. */
   processValues<VOut = never>(supplier: FixedKeyProcessorSupplier<K, V, VOut>, options?: ProcessOptions): KStream<K, VOut> {
     const i = this[INTERNALS]
-    const stream = this.#add<K, VOut>(
-      'KSTREAM-PROCESSVALUES-', options, supplier as unknown as ProcessorSupplier<K, V, K, VOut>, i.keySerde, undefined, i.repartitionRequired,
-    )
+    let name = ''
+    const guarded: ProcessorSupplier<K, V, K, VOut> = () => new KStreamProcessValues(supplier(), () => name)
+    const stream = this.#add<K, VOut>('KSTREAM-PROCESSVALUES-', options, guarded, i.keySerde, undefined, i.repartitionRequired)
+    name = stream[INTERNALS].name
     connectStores(i.builder, stream[INTERNALS].name, options?.stores)
     return stream
   }
