@@ -45,6 +45,12 @@ export class StreamThread {
   #stopping = false
   #crashed = false
   #awaitingRunning = true
+  /**
+   * Between a revoke (or the start) and the next assignment: not RUNNING yet, whatever the tasks
+   * say. An adapter may deliver the assignment several polls after the revoke (kafkajs rejoins
+   * only once the revoke has run).
+   */
+  #awaitingAssignment = true
   #lastCommit = Date.now()
 
   constructor(options: {
@@ -126,7 +132,7 @@ export class StreamThread {
         }
         if (this.taskManager.isRestoring()) await this.taskManager.restore(RESTORE_BUDGET_MS)
         if (this.#crashed) return
-        if (this.#awaitingRunning && !this.taskManager.isRestoring()) {
+        if (this.#awaitingRunning && !this.#awaitingAssignment && !this.taskManager.isRestoring()) {
           this.#awaitingRunning = false
           this.#listener.onRunning()
         }
@@ -201,6 +207,7 @@ export class StreamThread {
   async #onRevoked(): Promise<void> {
     if (this.#crashed || this.#stopping) return
     this.#awaitingRunning = true
+    this.#awaitingAssignment = true
     this.#listener.onRebalance()
     try {
       await this.taskManager.handleRevocation()
@@ -214,6 +221,7 @@ export class StreamThread {
   async #onAssigned(partitions: ReadonlyArray<TopicPartition>): Promise<void> {
     if (this.#crashed || this.#stopping) return
     this.#awaitingRunning = true
+    this.#awaitingAssignment = false
     const active = this.#assignedTasks(partitions)
     const standby = this.#assignor.assignedStandbys.filter((id) => !active.includes(id))
     // A standby promoted here closes first (with a checkpoint), so the active task restores only the tail.

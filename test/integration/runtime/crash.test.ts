@@ -31,7 +31,7 @@ for (const guarantee of ['at_least_once', 'exactly_once'] as const) {
     const isolation = guarantee === 'exactly_once' ? 'read_committed' : 'read_uncommitted'
     const done = (m: Map<string, number>) => [...expected].every(([k, n]) => (m.get(k) ?? 0) >= n)
     const counts = await eventually(async () => latest(await emittedCounts(output, isolation)), done, 60_000, `counts of ${total} records`)
-    assert.ok(survivor.restored(killedAt) > 0, 'the taken-over tasks restored their stores from the changelog')
+    await eventually(async () => survivor.restored(killedAt), (n) => n > 0, 30_000, 'the taken-over tasks to restore their stores from the changelog')
     if (guarantee === 'exactly_once') {
       assert.deepEqual(sorted(counts), sorted(expected))
       const emitted = await emittedCounts(output, 'read_committed')
