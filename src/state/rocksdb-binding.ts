@@ -40,7 +40,11 @@ export interface RocksDBBinding {
   db_init(location: string): DatabaseHandle
   db_open(db: DatabaseHandle, options: object, callback: (err: Error | null) => void): unknown
   db_close(db: DatabaseHandle, callback: (err: Error | null) => void): void
-  db_get_many_sync(db: DatabaseHandle, keys: readonly Buffer[], options: object): Array<Buffer | undefined | null>
+  /**
+   * Options may be undefined: the binding then skips its per-option property lookups (a
+   * `napi_has_named_property` per option, each internalizing the name), a fifth of a point read.
+   */
+  db_get_many_sync(db: DatabaseHandle, keys: readonly Buffer[], options: object | undefined): Array<Buffer | undefined | null>
   /** Deletes a key range synchronously (a RocksDB DeleteRange when no `limit` is given). */
   db_clear(db: DatabaseHandle, options: { readonly gte?: Buffer; readonly lt?: Buffer }): void
   db_get_property(db: DatabaseHandle, property: string): string
@@ -48,10 +52,10 @@ export interface RocksDBBinding {
   iterator_nextv_sync(iterator: IteratorHandle, count: number): { rows: Buffer[]; finished: boolean }
   iterator_close(iterator: IteratorHandle): void
   batch_init(): BatchHandle
-  batch_put(batch: BatchHandle, key: Buffer, value: Buffer, options: object): void
-  batch_del(batch: BatchHandle, key: Buffer, options: object): void
+  batch_put(batch: BatchHandle, key: Buffer, value: Buffer, options: object | undefined): void
+  batch_del(batch: BatchHandle, key: Buffer, options: object | undefined): void
   batch_clear(batch: BatchHandle): void
-  batch_write(db: DatabaseHandle, batch: BatchHandle, options: object): void
+  batch_write(db: DatabaseHandle, batch: BatchHandle, options: object | undefined): void
 }
 
 let loaded: RocksDBBinding | undefined

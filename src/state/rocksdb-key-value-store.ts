@@ -30,7 +30,11 @@ interface PendingWrite {
   readonly value: Buffer | null
 }
 
-const EMPTY = Object.freeze({})
+/**
+ * Per-call options of the binding's point reads and batch writes: none. Passing undefined rather
+ * than an empty object spares the binding a property lookup per option it knows.
+ */
+const NO_OPTIONS = undefined
 
 /**
  * Closing is asynchronous in the binding and RocksDB holds a file lock until it finishes, so a
@@ -60,7 +64,7 @@ export class RocksDBKeyValueStore implements KeyValueBytesStore {
   readonly persistent = true
   readonly #options: RocksDBStoreOptions
   readonly #maxPending: number
-  readonly #writeOptions: object
+  readonly #writeOptions: object | undefined
   #db: DatabaseHandle | null = null
   #batch: BatchHandle | null = null
   #location: string | null = null
@@ -76,7 +80,7 @@ export class RocksDBKeyValueStore implements KeyValueBytesStore {
     this.#options = options
     this.#maxPending = options.maxPendingWrites ?? 100_000
     this.#rows = new RowCache(options.rowCacheSize ?? 50_000)
-    this.#writeOptions = options.syncWrites === true ? { sync: true } : EMPTY
+    this.#writeOptions = options.syncWrites === true ? { sync: true } : NO_OPTIONS
   }
 
   /** Distinct keys written since the last flush (for metrics and tests). */
@@ -213,8 +217,8 @@ export class RocksDBKeyValueStore implements KeyValueBytesStore {
     const batch = this.#batch!
     try {
       for (const write of this.#pending.values()) {
-        if (write.value === null) binding.batch_del(batch, write.key, EMPTY)
-        else binding.batch_put(batch, write.key, write.value, EMPTY)
+        if (write.value === null) binding.batch_del(batch, write.key, NO_OPTIONS)
+        else binding.batch_put(batch, write.key, write.value, NO_OPTIONS)
       }
       binding.batch_write(db, batch, this.#writeOptions)
       if (this.#rows.enabled) for (const [k, write] of this.#pending) this.#rows.set(k, write.value)
@@ -263,7 +267,7 @@ export class RocksDBKeyValueStore implements KeyValueBytesStore {
     // One reused argument array: the binding reads it synchronously.
     const keys = this.#keys
     keys[0] = key
-    const value = rocksdbBinding().db_get_many_sync(db, keys, EMPTY)[0]
+    const value = rocksdbBinding().db_get_many_sync(db, keys, NO_OPTIONS)[0]
     keys.length = 0
     return value ?? undefined
   }
@@ -297,8 +301,8 @@ export class RocksDBKeyValueStore implements KeyValueBytesStore {
           this.#pending.delete(k)
           this.#rows.delete(k)
         }
-        if (value === null) binding.batch_del(writeBatch, key, EMPTY)
-        else binding.batch_put(writeBatch, key, value, EMPTY)
+        if (value === null) binding.batch_del(writeBatch, key, NO_OPTIONS)
+        else binding.batch_put(writeBatch, key, value, NO_OPTIONS)
       }
       binding.batch_write(db, writeBatch, this.#writeOptions)
     } finally {
