@@ -24,46 +24,21 @@ export interface Routing {
   instances(): string[]
 }
 
-/** The metadata methods the runtime is getting (Kafka's names); looked up, so this runs before they land. */
-interface MetadataApi {
-  queryMetadataForKey?(store: string, key: string, serde: typeof keySerde): { readonly activeHost?: unknown } | undefined
-  allMetadata?(): Iterable<unknown>
-}
+/** `host:port` of a `HostInfo`. */
+const hostOf = (info: { readonly host: string; readonly port: number }): string => `${info.host}:${info.port}`
 
-/** `host:port` from a string, `{ host, port }`, or Kafka's `StreamsMetadata`-like `{ hostInfo }`. */
-export function hostOf(value: unknown): string | undefined {
-  if (typeof value === 'string') return /^[^:\s]+:\d+$/.test(value) ? value : undefined
-  if (typeof value !== 'object' || value === null) return undefined
-  const v = value as { host?: unknown; port?: unknown; hostInfo?: unknown }
-  if (typeof v.host === 'string' && typeof v.port === 'number' && v.port >= 0 && v.host !== 'unavailable') return `${v.host}:${v.port}`
-  return v.hostInfo === undefined ? undefined : hostOf(v.hostInfo)
-}
-
-/** Routing from the instance's metadata; `missing` names what the runtime lacks (then everything is local). */
-export function streamsRouting(streams: KafkaStreams, self: string): { readonly routing: Routing; readonly missing: string[] } {
-  const api = streams as unknown as MetadataApi
-  const byKey = typeof api.queryMetadataForKey === 'function' ? api.queryMetadataForKey.bind(api) : undefined
-  const all = typeof api.allMetadata === 'function' ? api.allMetadata.bind(api) : undefined
-  const missing = [...(byKey ? [] : ['KafkaStreams.queryMetadataForKey']), ...(all ? [] : ['KafkaStreams.allMetadata'])]
-  const routing: Routing = {
+/**
+ * Routing from the instance's view of the group: the owner of a key's partition of a store
+ * (`queryMetadataForKey`), and every instance with an `applicationServer` (`allMetadata`).
+ */
+export function streamsRouting(streams: KafkaStreams, self: string): Routing {
+  return {
     ownerOf: (store, key) => {
-      if (!byKey) return self
-      try {
-        return hostOf(byKey(store, key, keySerde)?.activeHost)
-      } catch {
-        return undefined
-      }
+      const host = streams.queryMetadataForKey(store, key, keySerde)?.activeHost
+      return host === undefined ? undefined : hostOf(host)
     },
-    instances: () => {
-      const hosts = new Set([self])
-      if (all) for (const m of all()) {
-        const host = hostOf(m)
-        if (host !== undefined) hosts.add(host)
-      }
-      return [...hosts].sort()
-    },
+    instances: () => [...new Set([self, ...streams.allMetadata().map((m) => hostOf(m.hostInfo))])].sort(),
   }
-  return { routing, missing }
 }
 
 class HttpError extends Error {
