@@ -49,7 +49,7 @@ export class GlobalStateTask implements StateStoreContext {
     for (const spec of globals) {
       const store = this.#config.storeBuilderOverride(spec.builder).build()
       this.stores.set(spec.storeName, store)
-      views.set(spec.storeName, this.#config.undoPartialWrites ? undoable(store, this.#undo) : store)
+      views.set(spec.storeName, this.#config.undoPartialWrites || store.persistent ? undoable(store, this.#undo) : store)
       this.#sources.set(spec.topic, {
         spec,
         processor: spec.supplier(),

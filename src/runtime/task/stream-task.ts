@@ -119,7 +119,10 @@ export class StreamTask implements ContextHost, HeadFailureHandler, PunctuationR
         throw new StreamsError(`Store builder "${compiled.name}" built a store named "${store.name}"`)
       }
       this.stateManager.addStore(store)
-      this.#processorStores.set(store.name, cfg.undoPartialWrites ? undoable(store, this.#undo) : store)
+      // A persistent store keeps what reached its files across a dirty close (a RocksDB store writes
+      // its pending batch early on range reads and when it grows, and on close), so its writes are
+      // always undoable: a failed record's writes are taken back even under `fail`.
+      this.#processorStores.set(store.name, cfg.undoPartialWrites || store.persistent ? undoable(store, this.#undo) : store)
     }
   }
 

@@ -62,9 +62,10 @@ export interface TaskConfig {
   /** Global stores, by name, readable from every processor (built once per instance). */
   readonly globalStores?: ReadonlyMap<string, StateStore>
   /**
-   * Take back a failed record's store writes (see undo-log.ts). Default: on when the processing
-   * handler may answer `continue`, off under plain `fail`, where the failed task is closed dirty
-   * and its unflushed writes are dropped anyway — so the default costs nothing in that case.
+   * Take back a failed record's writes to in-memory stores (see undo-log.ts). Default: on when
+   * the processing handler may answer `continue`, off under plain `fail`, where the failed task is
+   * closed dirty and its in-memory stores are rebuilt from their changelogs. Persistent stores'
+   * writes are always taken back, whatever this says.
    */
   readonly undoPartialWrites?: boolean
   /** Replaces store builders before building (the test driver swaps RocksDB for memory). */

@@ -15,8 +15,11 @@ const ACTION = Symbol('undo action')
  * store stack, so the changelog also receives the compensating records and a restore gives the
  * same state. On success the log is simply cleared: the cost is one `get` per write and nothing
  * for stateless processing. The task turns it on when a record may be skipped (`continue`) or
- * its stores inspected after a failure (the test driver); under plain `fail` the failed task is
- * closed dirty instead, which drops its unflushed writes without the extra reads.
+ * its stores inspected after a failure (the test driver), and always for persistent stores: a
+ * RocksDB store may have written part of the failed record's writes to its files already (range
+ * reads and large batches flush early, and closing flushes), which a dirty close cannot take back.
+ * Under plain `fail` in-memory stores go without it: the failed task is closed dirty and they are
+ * rebuilt from their changelogs.
  *
  * Records already forwarded to sinks before the failure are not taken back (as in Kafka Streams
  * under at-least-once); under exactly-once the failed task's transaction is aborted instead.
