@@ -5,6 +5,7 @@ import type { Logger } from '../../instrumentation/logger.ts'
 import { silentLogger } from '../../instrumentation/logger.ts'
 import { murmur2Partition } from '../murmur2.ts'
 import type { Admin, Consumer, ConsumerConfig, KafkaClient, PartitionReader, Producer, ProducerConfig } from '../port.ts'
+import { filterAbortedTransactions } from './aborted-transactions.ts'
 import { KafkaJsAdmin } from './admin.ts'
 import { KafkaJsConsumer } from './consumer.ts'
 import type { KafkaJsLogLevel } from './log-bridge.ts'
@@ -135,7 +136,8 @@ export class KafkaJsClient implements KafkaClient {
 
   #kafka(): Kafka {
     const c = this.#config
-    return new Kafka({
+    // kafkajs's own read_committed filter lets aborted records through (see aborted-transactions.ts).
+    return filterAbortedTransactions(new Kafka({
       brokers: [...c.brokers],
       ...(c.clientId !== undefined ? { clientId: c.clientId } : {}),
       ...(c.ssl !== undefined ? { ssl: c.ssl } : {}),
@@ -145,7 +147,7 @@ export class KafkaJsClient implements KafkaClient {
       ...(c.retry !== undefined ? { retry: { ...c.retry } } : {}),
       logLevel: KAFKAJS_LEVELS[c.logLevel ?? 'info'],
       logCreator: bridgeLogs(this.#logger),
-    })
+    }))
   }
 }
 
