@@ -93,6 +93,9 @@ async function main(): Promise<number> {
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    // Every test sees the same addresses, whichever way they were configured (ports or URLs).
+    KAFKA_BROKERS: KAFKA_BROKERS.join(','),
+    SCHEMA_REGISTRY_URL,
     KSTREAMS_INTEGRATION: problem === undefined ? '1' : '0',
     ...(problem === undefined ? {} : { KSTREAMS_INTEGRATION_REASON: problem }),
     // kafkajs 2.x warns on every producer that its default partitioner changed in 2.0.

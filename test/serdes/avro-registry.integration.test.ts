@@ -10,11 +10,12 @@ import { KafkaStreams } from '../../src/runtime/kafka-streams.ts'
 import { Serdes } from '../../src/serdes/serdes.ts'
 import { StreamsBuilder } from '../../src/topology/dsl/streams-builder.ts'
 import { SerializationError } from '../../src/serdes/serde.ts'
+import { SCHEMA_REGISTRY_URL } from '../helpers/services.ts'
 
 // Against a real Confluent-compatible registry (Apicurio's ccompat API in this project; start it
 // with `npm run services:start`). Skipped when it does not answer, except under CI=true, where
 // a missing registry is a failure.
-const url = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7'
+const url = SCHEMA_REGISTRY_URL
 
 async function unreachable(): Promise<string | undefined> {
   try {
