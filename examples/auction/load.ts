@@ -8,6 +8,7 @@
 import type { KafkaClient } from 'kstreams'
 import { bidProblem, settle, validateItem } from './model.ts'
 import type { Bid, Item, ItemStatus } from './model.ts'
+import { random } from '../shared/random.ts'
 
 export interface LoadOptions {
   readonly seed: number
@@ -41,18 +42,6 @@ const WORDS = ['brass', 'oak', 'vintage', 'signed', 'rare', 'blue', 'art deco', 
 const THINGS = ['lamp', 'clock', 'chair', 'print', 'vase', 'camera', 'guitar', 'watch', 'map', 'desk']
 const CATEGORIES = ['Home', 'Art', 'Music', 'Collectibles', ' Electronics ']
 const COUNTRIES = ['de', 'fr', 'gb', 'us', 'jp', 'br', 'nz']
-
-/** mulberry32: small, fast, and the same sequence on every platform for a given seed. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 export interface Load {
   readonly items: ReadonlyArray<LoadRecord<ItemKind>>

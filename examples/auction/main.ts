@@ -15,9 +15,13 @@
  */
 import { parseArgs } from 'node:util'
 import { createEmbeddedKafka } from 'kstreams'
-import type { ProcessingGuarantee, StoreType } from 'kstreams'
+import { cli, kafkaBrokers, num, runnerOptions, runnerSettings } from '../shared/cli.ts'
+import { sleep, startProgress } from '../shared/progress.ts'
+import { ownsAllTasks } from '../shared/run-app.ts'
+import { forever, onShutdown } from '../shared/shutdown.ts'
+import { printChecks, printDone } from '../shared/summary.ts'
 import { clusterClient, createAuctionTopics, startAuctionApp } from './app.ts'
-import type { AuctionApp, Cluster } from './app.ts'
+import type { Cluster } from './app.ts'
 import { AuctionServer } from './http.ts'
 import { expectedOutcomes, generateLoad, send } from './load.ts'
 import { TOPICS } from './model.ts'
@@ -27,39 +31,14 @@ const { values: flags } = parseArgs({
   options: {
     'items': { type: 'string', default: '300' },
     'bids': { type: 'string', default: '20000' },
-    'bad': { type: 'string', default: '0.05' },
-    'seed': { type: 'string', default: '42' },
-    'partitions': { type: 'string', default: '4' },
-    'guarantee': { type: 'string', default: 'exactly_once' },
-    'store': { type: 'string', default: 'rocksdb' },
-    'timeout': { type: 'string', default: '120' },
-    'serve': { type: 'boolean', default: false },
-    'port': { type: 'string', default: '8080' },
-    'no-load': { type: 'boolean', default: false },
-    'app-id': { type: 'string', default: 'auction' },
-    'state-dir': { type: 'string' },
+    ...runnerOptions('auction'),
   },
 })
-function usage(problem: string): never {
-  console.error(`${problem}\nsee the flags at the top of examples/auction/main.ts`)
-  process.exit(2)
-}
-const int = (name: string, value: string, min: number): number => {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < min) usage(`--${name} must be a whole number >= ${min}, got "${value}"`)
-  return n
-}
-const badRatio = Number(flags.bad)
-if (!(badRatio >= 0 && badRatio <= 1)) usage(`--bad must be between 0 and 1, got "${flags.bad}"`)
-if (flags.guarantee !== 'exactly_once' && flags.guarantee !== 'at_least_once') usage('--guarantee must be exactly_once or at_least_once')
-if (flags.store !== 'rocksdb' && flags.store !== 'memory') usage('--store must be rocksdb or memory')
-
-const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean)
-const onKafka = brokers.length > 0
+const args = cli('examples/auction/main.ts')
+const { int } = args
+const { badRatio, guarantee, storeType, partitions, loading } = runnerSettings(flags, args)
+const { brokers, onKafka, where } = kafkaBrokers()
 const cluster: Cluster = onKafka ? { kafka: { brokers, clientId: `auction-${process.pid}` } } : { client: createEmbeddedKafka() }
-const partitions = int('partitions', flags.partitions, 1)
-const guarantee = flags.guarantee as ProcessingGuarantee
-const loading = !flags['no-load']
 const runId = onKafka ? `a${Date.now().toString(36)}` : 'a'
 const load = generateLoad({
   seed: int('seed', flags.seed, 0),
@@ -70,8 +49,6 @@ const load = generateLoad({
   baseTime: Math.floor(Date.now() / 60_000) * 60_000,
 })
 const expected = expectedOutcomes(load)
-const num = (n: number): string => n.toLocaleString('en-US')
-const where = onKafka ? `Kafka at ${brokers.join(',')}` : 'the embedded broker'
 
 const tools = clusterClient(cluster)
 await createAuctionTopics(tools, partitions)
@@ -82,20 +59,15 @@ const app = await startAuctionApp({
   applicationId: flags['app-id'],
   ...(flags['state-dir'] ? { stateDir: flags['state-dir'] } : {}),
   processingGuarantee: guarantee,
-  storeType: flags.store as StoreType,
+  storeType,
   ...(self ? { applicationServer: self } : {}),
 })
 server?.attach({ streams: app.streams, self: self ?? 'localhost:0', counts: app.counts })
 
-let stopping = false
-async function stop(code: number): Promise<never> {
-  stopping = true
+const shutdown = onShutdown(async () => {
   await app.close()
   await server?.close()
-  process.exit(code)
-}
-process.once('SIGINT', () => void stop(130))
-process.once('SIGTERM', () => void stop(143))
+})
 
 console.log(loading
   ? `auction: ${num(load.items.length)} items and ${num(load.bids.length)} bids (${badRatio * 100}% bad), seed ${flags.seed} — ${where}, ${partitions} partitions, ${guarantee}`
@@ -106,29 +78,24 @@ const tracker = loading ? new OutcomeTracker(tools, runId) : undefined
 await tracker?.start()
 const started = performance.now()
 let phase = 'listing items'
-let last = { at: started, processed: 0 }
-const ticker = setInterval(() => {
-  const now = performance.now()
-  const processed = app.processed()
-  const rate = ((processed - last.processed) * 1000) / (now - last.at)
-  last = { at: now, processed }
+const stopProgress = startProgress(started, () => app.processed(), (processed, rate) => {
   const c = app.counts
   const loadPart = tracker ? `   resolved ${num(tracker.resolved)}/${num(load.items.length + load.bids.length)}   ${phase}` : ''
-  console.log(`${`${Math.round((now - started) / 1000)}s`.padStart(5)}  processed ${num(processed).padStart(8)}  ${num(Math.round(rate)).padStart(7)}/s   bids ${num(c.bid).padStart(6)}   closed ${num(c.close).padStart(4)}${loadPart}`)
-}, 1000)
+  return `processed ${num(processed).padStart(8)}  ${num(Math.round(rate)).padStart(7)}/s   bids ${num(c.bid).padStart(6)}   closed ${num(c.close).padStart(4)}${loadPart}`
+})
 
 if (!tracker) {
-  await new Promise(() => {}) // only a worker: run (and serve) until stopped
+  await forever() // only a worker: run (and serve) until stopped
 } else {
   const deadline = Date.now() + int('timeout', flags.timeout, 1) * 1000
   const until = async (done: () => boolean): Promise<void> => {
-    while (!done() && Date.now() < deadline && !stopping) await sleep(20)
+    while (!done() && Date.now() < deadline && !shutdown.stopping) await sleep(20)
   }
   await send(tools, TOPICS.submissions, load.items, `auction-load-${runId}-items`)
   // Bidders bid on items they can see: wait until the items are in the table (here, or — when
   // other instances hold some — until they are on the items topic and a moment has passed).
   await until(() => load.items.every((r) => tracker.outcomes.has(r.id)))
-  if (ownsAllTasks(app)) await until(() => app.counts.item >= expected.items.size)
+  if (ownsAllTasks(app.streams)) await until(() => app.counts.item >= expected.items.size)
   else await sleep(2000)
   phase = 'bidding'
   await send(tools, TOPICS.bids, load.bids, `auction-load-${runId}-bids`, (n) => {
@@ -137,45 +104,32 @@ if (!tracker) {
   phase = 'all sent'
   await until(() => tracker.resolved >= load.items.length + load.bids.length && expected.items.size <= tracker.results.size)
   await sleep(500) // anything more (a duplicate) would show now
-  clearInterval(ticker)
+  stopProgress()
   const elapsed = (performance.now() - started) / 1000
   await tracker.close()
   const results = checks(tracker, expected, load)
   const processed = app.processed()
-  const by = ownsAllTasks(app) ? '' : ' by this instance'
   const c = (o: string) => num(tracker.count(o))
   const statuses = [...tracker.completions.values()].map((l) => l[0]?.status)
   const st = (s: string) => num(statuses.filter((x) => x === s).length)
   const refusedItems = ['INVALID_PRICE', 'INVALID_RESERVE', 'INVALID_DURATION', 'DUPLICATE_ITEM'].reduce((n, o) => n + tracker.count(o), 0)
   const itemIds = new Set(load.items.map((r) => r.id))
   const deadItems = [...tracker.outcomes].filter(([id, o]) => itemIds.has(id) && o[0] === 'DEAD_LETTER').length
-  console.log(`done in ${elapsed.toFixed(1)}s: ${num(processed)} records processed${by}, ${num(Math.round(processed / elapsed))} records/s`)
+  printDone(elapsed, processed, ownsAllTasks(app.streams))
   console.log(`  items     listed ${c('LISTED')} · rejected ${num(refusedItems)} · dead-lettered ${num(deadItems)}`)
   console.log(`  bids      accepted ${c('ACCEPTED')} · rejected ${num(['UNKNOWN_ITEM', 'AUCTION_CLOSED', 'BELOW_START_PRICE', 'SELLER_BID', 'INVALID_AMOUNT'].reduce((n, o) => n + tracker.count(o), 0))} (closed ${c('AUCTION_CLOSED')} · unknown item ${c('UNKNOWN_ITEM')} · below start ${c('BELOW_START_PRICE')} · seller ${c('SELLER_BID')}) · dead-lettered ${num(tracker.count('DEAD_LETTER') - deadItems)}`)
   console.log(`  auctions  sold ${st('SOLD')} · unsold ${st('UNSOLD')} · reserve not met ${st('RESERVE_NOT_MET')} · notifications ${num([...tracker.notifications.values()].reduce((n, l) => n + l.length, 0))}`)
-  console.log('checks:')
-  for (const check of results) console.log(`  ${check.ok ? '✔' : '✘'} ${check.name} — ${check.detail}`)
-  const ok = results.every((check) => check.ok)
+  const ok = printChecks(results)
   console.log(ok ? 'all invariants hold' : 'FAILED: see the checks marked ✘')
   if (self) {
     printEndpoints()
     console.log('serving until Ctrl-C')
-    await new Promise(() => {})
+    await forever()
   }
-  await stop(ok ? 0 : 1)
+  await shutdown.stop(ok ? 0 : 1)
 }
 
 function printEndpoints(): void {
   const base = `http://${self}`
   console.log(`HTTP: ${base}/items   ${base}/items/${load.items[0]?.id ?? 'a-item-0'}   ${base}/auctions/finished   ${base}/health`)
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
-function ownsAllTasks(app: AuctionApp): boolean {
-  const counts = app.streams.topicLayout?.taskCounts
-  const total = counts ? [...counts.values()].reduce((a, b) => a + b, 0) : Number.NaN
-  return app.streams.activeTasks().length === total
 }

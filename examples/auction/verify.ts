@@ -5,20 +5,18 @@
  * load generator expects from its seed.
  */
 import type { KafkaClient } from 'kstreams'
+import { OutputFollower } from '../shared/output-follower.ts'
+import type { Check } from '../shared/summary.ts'
 import { ID_HEADER } from './load.ts'
 import type { Expected } from './load.ts'
 import { highestBid, settle, TOPICS } from './model.ts'
 import type { AuctionResult, Bid, HistoryEntry, Item, Notification, Rejection } from './model.ts'
 
-export interface Check {
-  readonly name: string
-  readonly ok: boolean
-  readonly detail: string
-}
+export type { Check }
 
 /** Follows the output topics with read_committed and keeps what this run's records became. */
 export class OutcomeTracker {
-  readonly #consumer: ReturnType<KafkaClient['consumer']>
+  readonly #follower: OutputFollower
   readonly #prefix: string
   /** Item submission or bid id → outcomes (`LISTED`, `ACCEPTED`, `DEAD_LETTER` or a rejection code). */
   readonly outcomes = new Map<string, string[]>()
@@ -27,39 +25,20 @@ export class OutcomeTracker {
   readonly completions = new Map<string, Item[]>()
   readonly results = new Map<string, AuctionResult[]>()
   readonly notifications = new Map<string, Notification[]>()
-  #loop: Promise<void> | undefined
-  #stopped = false
 
   constructor(client: KafkaClient, runId: string) {
     this.#prefix = `${runId}-`
-    this.#consumer = client.consumer({
-      groupId: `auction-verifier-${runId}`,
-      topics: [TOPICS.items, TOPICS.history, TOPICS.rejected, TOPICS.dlq, TOPICS.complete, TOPICS.results, TOPICS.notifications],
-      isolationLevel: 'read_committed',
-      autoOffsetReset: 'earliest',
-      rebalanceListener: { onPartitionsAssigned: () => {}, onPartitionsRevoked: () => {} },
-    })
+    const topics = [TOPICS.items, TOPICS.history, TOPICS.rejected, TOPICS.dlq, TOPICS.complete, TOPICS.results, TOPICS.notifications]
+    this.#follower = new OutputFollower(client, `auction-verifier-${runId}`, topics, (topic, value, headers) =>
+      this.#record(topic, value, headers[ID_HEADER]?.toString()))
   }
 
-  async start(): Promise<void> {
-    await this.#consumer.connect()
-    this.#loop = (async () => {
-      while (!this.#stopped) {
-        for (const r of await this.#consumer.poll(100)) {
-          try {
-            this.#record(r.topic, r.value, r.headers[ID_HEADER]?.toString())
-          } catch {
-            // Not written by this app: not one of this run's outcomes.
-          }
-        }
-      }
-    })()
+  start(): Promise<void> {
+    return this.#follower.start()
   }
 
-  async close(): Promise<void> {
-    this.#stopped = true
-    await this.#loop?.catch(() => {})
-    await this.#consumer.close()
+  close(): Promise<void> {
+    return this.#follower.close()
   }
 
   /** Records of this run with at least one outcome. */

@@ -8,59 +8,25 @@
  *   GET /balances       totals over every account on every instance, whether money is conserved, the checks
  *   GET /health         this instance: state, tasks, records processed
  */
-import { createServer } from 'node:http'
-import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { KafkaStreams } from 'kstreams'
+import { fetchJson as fetchFrom, HttpError, JsonServer, requireRunning, streamsRouting as routingOf } from '../shared/http-router.ts'
+import type { Routing } from '../shared/http-router.ts'
 import { keySerde, STORES } from './model.ts'
 import type { Account } from './model.ts'
 import { balanceChecks, balanceView } from './verify.ts'
 import type { BalanceView } from './verify.ts'
 
-/** Which instance (`host:port`) holds what. */
-export interface Routing {
-  /** The instance holding `key` in `store`; undefined while that is unknown (e.g. rebalancing). */
-  ownerOf(store: string, key: string): string | undefined
-  /** Every instance of the app, this one included. */
-  instances(): string[]
-}
+export type { Routing }
 
-/** `host:port` of a `HostInfo`. */
-const hostOf = (info: { readonly host: string; readonly port: number }): string => `${info.host}:${info.port}`
-
-/**
- * Routing from the instance's view of the group: the owner of a key's partition of a store
- * (`queryMetadataForKey`), and every instance with an `applicationServer` (`allMetadata`).
- */
+/** Routing by the payments stores' keys (account ids). */
 export function streamsRouting(streams: KafkaStreams, self: string): Routing {
-  return {
-    ownerOf: (store, key) => {
-      const host = streams.queryMetadataForKey(store, key, keySerde)?.activeHost
-      return host === undefined ? undefined : hostOf(host)
-    },
-    instances: () => [...new Set([self, ...streams.allMetadata().map((m) => hostOf(m.hostInfo))])].sort(),
-  }
-}
-
-class HttpError extends Error {
-  readonly status: number
-  constructor(status: number, message: string) {
-    super(message)
-    this.status = status
-  }
+  return routingOf(streams, self, keySerde)
 }
 
 const BALANCE_STORES: ReadonlyArray<string> = [STORES.inflight, STORES.confirmed, STORES.ledger]
 
-async function fetchJson<T>(url: string): Promise<T> {
-  let response: Response
-  try {
-    response = await fetch(url, { signal: AbortSignal.timeout(5000) })
-  } catch (error) {
-    throw new HttpError(503, `instance unreachable: ${url} (${(error as Error).message})`)
-  }
-  if (!response.ok) throw new HttpError(response.status === 404 ? 502 : response.status, `${url} answered ${response.status}`)
-  return (await response.json()) as T
-}
+// From the `/local/...` hop a 404 means the instances disagree on the routes: a bad gateway.
+const fetchJson = <T>(url: string): Promise<T> => fetchFrom<T>(url, 502)
 
 export interface BalanceServerOptions {
   readonly streams: KafkaStreams
@@ -71,69 +37,29 @@ export interface BalanceServerOptions {
 }
 
 /** Serves the balance queries of one instance; `listen` first, then `attach` the running app. */
-export class BalanceServer {
-  readonly #server: Server
-  #app: BalanceServerOptions | undefined
-
+export class BalanceServer extends JsonServer<BalanceServerOptions> {
   constructor() {
-    this.#server = createServer((req, res) => void this.#handle(req, res))
-  }
-
-  /** Listens (port 0 picks a free one) and returns the `host:port` to advertise. */
-  async listen(port: number, host = '127.0.0.1'): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject)
-      this.#server.listen(port, host, () => resolve())
-    })
-    const address = this.#server.address()
-    return `${host}:${typeof address === 'object' && address !== null ? address.port : port}`
-  }
-
-  attach(app: BalanceServerOptions): void {
-    this.#app = app
-  }
-
-  async close(): Promise<void> {
-    this.#server.closeAllConnections()
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()))
-  }
-
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    try {
-      const app = this.#app
-      if (app === undefined) throw new HttpError(503, 'starting')
-      if (req.method !== 'GET') throw new HttpError(405, 'only GET')
-      const path = new URL(req.url ?? '/', 'http://localhost').pathname.split('/').filter(Boolean).map(decodeURIComponent)
-      send(res, 200, await this.#route(app, path))
-    } catch (error) {
-      const status = error instanceof HttpError ? error.status : 500
-      send(res, status, { error: (error as Error).message })
-    }
-  }
-
-  async #route(app: BalanceServerOptions, path: string[]): Promise<unknown> {
-    const [head, a, b] = path
-    if (head === 'health' && a === undefined) {
-      return { self: app.self, state: app.streams.state, activeTasks: app.streams.activeTasks(), processed: app.processed() }
-    }
-    if (head === 'accounts' && a !== undefined && b === undefined) return accountBalances(app, a)
-    if (head === 'balances' && a === undefined) return totals(await gatherBalances(app))
-    if (head === 'local' && a !== undefined && BALANCE_STORES.includes(a)) {
-      if (b !== undefined) return { value: localBalance(app, a, b) ?? null }
-      return { entries: localEntries(app, a) }
-    }
-    throw new HttpError(404, 'not found; try /accounts/:id, /balances or /health')
+    super(route)
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' })
-  res.end(`${JSON.stringify(body, null, 2)}\n`)
+async function route(app: BalanceServerOptions, path: string[]): Promise<unknown> {
+  const [head, a, b] = path
+  if (head === 'health' && a === undefined) {
+    return { self: app.self, state: app.streams.state, activeTasks: app.streams.activeTasks(), processed: app.processed() }
+  }
+  if (head === 'accounts' && a !== undefined && b === undefined) return accountBalances(app, a)
+  if (head === 'balances' && a === undefined) return totals(await gatherBalances(app))
+  if (head === 'local' && a !== undefined && BALANCE_STORES.includes(a)) {
+    if (b !== undefined) return { value: localBalance(app, a, b) ?? null }
+    return { entries: localEntries(app, a) }
+  }
+  throw new HttpError(404, 'not found; try /accounts/:id, /balances or /health')
 }
 
 /** The store's entries on this instance: none when it runs no task of that store. */
 function localEntries(app: BalanceServerOptions, store: string): Array<[string, number]> {
-  if (app.streams.state !== 'RUNNING') throw new HttpError(503, `instance is ${app.streams.state}; retry`)
+  requireRunning(app.streams)
   try {
     return [...app.streams.store<string, number>(store).all()].map((e) => [e.key, e.value])
   } catch (error) {
@@ -144,7 +70,7 @@ function localEntries(app: BalanceServerOptions, store: string): Array<[string, 
 
 /** The account's balance in the local store, which must be here (the routing said so). */
 function localBalance(app: BalanceServerOptions, store: string, account: string): number | undefined {
-  if (app.streams.state !== 'RUNNING') throw new HttpError(503, `instance is ${app.streams.state}; retry`)
+  requireRunning(app.streams)
   try {
     return app.streams.store<string, number>(store).get(account)
   } catch (error) {

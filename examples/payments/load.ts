@@ -6,6 +6,7 @@
  */
 import type { KafkaClient } from 'kstreams'
 import { accountSerde, REQUEST_ID_HEADER, TOPICS } from './model.ts'
+import { random } from '../shared/random.ts'
 
 export interface LoadOptions {
   readonly seed: number
@@ -39,18 +40,6 @@ export const openingBalanceOf = (index: number): number => 100_000 * (1 + (index
 
 export function accountsToOpen(count: number): Array<{ readonly account: string; readonly openingBalance: number }> {
   return Array.from({ length: count }, (_, i) => ({ account: accountId(i), openingBalance: openingBalanceOf(i) }))
-}
-
-/** mulberry32: small, fast, and the same sequence on every platform for a given seed. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
 }
 
 /** The requests of a run, in order. */

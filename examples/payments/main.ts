@@ -16,7 +16,11 @@
  */
 import { parseArgs } from 'node:util'
 import { createEmbeddedKafka } from 'kstreams'
-import type { ProcessingGuarantee, StoreType } from 'kstreams'
+import { cli, kafkaBrokers, num, runnerOptions, runnerSettings } from '../shared/cli.ts'
+import { sleep, startProgress } from '../shared/progress.ts'
+import { ownsAllTasks } from '../shared/run-app.ts'
+import { forever, onShutdown } from '../shared/shutdown.ts'
+import { printChecks, printDone } from '../shared/summary.ts'
 import { clusterClient, createPaymentTopics, startPaymentsApp } from './app.ts'
 import type { Cluster, PaymentsApp } from './app.ts'
 import { BalanceServer, gatherBalances, streamsRouting } from './http.ts'
@@ -28,44 +32,19 @@ import type { Check, Outcome } from './verify.ts'
 
 const { values: flags } = parseArgs({
   options: {
+    ...runnerOptions('payments'),
     'count': { type: 'string', default: '20000' },
     'accounts': { type: 'string', default: '200' },
-    'bad': { type: 'string', default: '0.05' },
-    'seed': { type: 'string', default: '42' },
-    'partitions': { type: 'string', default: '4' },
-    'guarantee': { type: 'string', default: 'exactly_once' },
-    'store': { type: 'string', default: 'rocksdb' },
-    'timeout': { type: 'string', default: '120' },
-    'serve': { type: 'boolean', default: false },
-    'port': { type: 'string', default: '8080' },
-    'no-load': { type: 'boolean', default: false },
-    'app-id': { type: 'string', default: 'payments' },
     'session-timeout': { type: 'string', default: '45000' },
-    'state-dir': { type: 'string' },
   },
 })
-const int = (name: string, value: string, min: number): number => {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < min) usage(`--${name} must be a whole number >= ${min}, got "${value}"`)
-  return n
-}
-function usage(problem: string): never {
-  console.error(`${problem}\nsee the flags at the top of examples/payments/main.ts`)
-  process.exit(2)
-}
-const badRatio = Number(flags.bad)
-if (!(badRatio >= 0 && badRatio <= 1)) usage(`--bad must be between 0 and 1, got "${flags.bad}"`)
-if (flags.guarantee !== 'exactly_once' && flags.guarantee !== 'at_least_once') usage('--guarantee must be exactly_once or at_least_once')
-if (flags.store !== 'rocksdb' && flags.store !== 'memory') usage('--store must be rocksdb or memory')
-
-const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean)
-const onKafka = brokers.length > 0
+const args = cli('examples/payments/main.ts')
+const { int } = args
+const { badRatio, guarantee, storeType, partitions, loading } = runnerSettings(flags, args)
+const { brokers, onKafka, where } = kafkaBrokers()
 const cluster: Cluster = onKafka
   ? { kafka: { brokers, clientId: `payments-${process.pid}`, consumer: { sessionTimeout: int('session-timeout', flags['session-timeout'], 1000) } } }
   : { client: createEmbeddedKafka() }
-const partitions = int('partitions', flags.partitions, 1)
-const guarantee = flags.guarantee as ProcessingGuarantee
-const loading = !flags['no-load']
 // Payment ids only need to be unique among the runs that share a cluster.
 const load: LoadOptions = {
   seed: int('seed', flags.seed, 0),
@@ -74,8 +53,6 @@ const load: LoadOptions = {
   badRatio,
   runId: onKafka ? `p${Date.now().toString(36)}` : 'p',
 }
-const num = (n: number): string => n.toLocaleString('en-US')
-const where = onKafka ? `Kafka at ${brokers.join(',')}` : 'the embedded broker'
 
 const tools = clusterClient(cluster)
 await createPaymentTopics(tools, partitions)
@@ -88,22 +65,17 @@ const app = await startPaymentsApp({
   applicationId: flags['app-id'],
   ...(flags['state-dir'] ? { stateDir: flags['state-dir'] } : {}),
   processingGuarantee: guarantee,
-  storeType: flags.store as StoreType,
+  storeType,
   ...(self ? { applicationServer: self } : {}),
 })
 const routing = streamsRouting(app.streams, self ?? 'localhost:0')
 const serving: BalanceServerOptions = { streams: app.streams, routing, self: self ?? 'localhost:0', processed: app.processed }
 server?.attach(serving)
 
-let stopping = false
-async function stop(code: number): Promise<never> {
-  stopping = true
+const shutdown = onShutdown(async () => {
   await app.close()
   await server?.close()
-  process.exit(code)
-}
-process.once('SIGINT', () => void stop(130))
-process.once('SIGTERM', () => void stop(143))
+})
 
 console.log(loading
   ? `payments: ${num(load.count)} requests (${badRatio * 100}% bad) over ${num(load.accounts)} accounts, seed ${load.seed} — ${where}, ${partitions} partitions, ${guarantee}`
@@ -114,34 +86,29 @@ const tracker = loading ? new OutcomeTracker(tools, load.runId) : undefined
 await tracker?.start()
 const started = performance.now()
 let sent = 0
-let last = { at: started, processed: 0 }
-const ticker = setInterval(() => {
-  const now = performance.now()
-  const processed = app.processed()
-  const rate = ((processed - last.processed) * 1000) / (now - last.at)
-  last = { at: now, processed }
+const stopProgress = startProgress(started, () => app.processed(), (processed, rate) => {
   const loadPart = tracker ? `   sent ${num(sent)}/${num(load.count)}   resolved ${num(tracker.resolved)}/${num(load.count)}` : ''
-  console.log(`${`${Math.round((now - started) / 1000)}s`.padStart(5)}  processed ${num(processed).padStart(9)} records  ${num(Math.round(rate)).padStart(7)}/s${loadPart}`)
-}, 1000)
+  return `processed ${num(processed).padStart(9)} records  ${num(Math.round(rate)).padStart(7)}/s${loadPart}`
+})
 
 if (!tracker) {
   // Only a worker: run (and serve) until stopped.
-  await new Promise(() => {})
+  await forever()
 } else {
   if (onKafka) await sleep(2000) // let the other instances' account tables see the accounts just opened
   await sendLoad(tools, load, (n) => {
     sent = n
   })
   const deadline = Date.now() + int('timeout', flags.timeout, 1) * 1000
-  while (tracker.resolved < load.count && Date.now() < deadline && !stopping) await sleep(20)
+  while (tracker.resolved < load.count && Date.now() < deadline && !shutdown.stopping) await sleep(20)
   const finished = await quiet(app)
-  clearInterval(ticker)
+  stopProgress()
   const elapsed = (finished - started) / 1000
   const processed = app.processed()
   await tracker.close()
 
   const checks: Check[] = [...outcomeChecks(tracker, load)]
-  const owned = ownsAllTasks(app)
+  const owned = ownsAllTasks(app.streams)
   let unreachable = owned || self !== undefined ? undefined : 'other instances hold some of them; reaching them needs --serve on every instance'
   if (unreachable === undefined) {
     try {
@@ -152,32 +119,25 @@ if (!tracker) {
   }
   const c = (o: Outcome) => num(tracker.count(o))
   const rejected = (['INSUFFICIENT_FUNDS', 'UNKNOWN_ACCOUNT', 'INVALID_AMOUNT', 'SELF_PAYMENT'] as const).reduce((n, o) => n + tracker.count(o), 0)
-  const by = owned ? '' : ' by this instance'
-  console.log(`done in ${elapsed.toFixed(1)}s: ${num(processed)} records processed${by}, ${num(Math.round(processed / elapsed))} records/s`)
+  printDone(elapsed, processed, owned)
   console.log(`  completed      ${c('COMPLETE').padStart(8)}`)
   console.log(`  rejected       ${num(rejected).padStart(8)}  (insufficient funds ${c('INSUFFICIENT_FUNDS')} · unknown account ${c('UNKNOWN_ACCOUNT')} · invalid amount ${c('INVALID_AMOUNT')} · to itself ${c('SELF_PAYMENT')})`)
   console.log(`  dead-lettered  ${c('DEAD_LETTER').padStart(8)}`)
-  console.log('checks:')
-  for (const check of checks) console.log(`  ${check.ok ? '✔' : '✘'} ${check.name} — ${check.detail}`)
-  const ok = checks.every((check) => check.ok)
+  const ok = printChecks(checks)
   if (!ok) console.log('FAILED: see the checks marked ✘')
   else if (unreachable === undefined) console.log('invariant holds: money is conserved')
   else console.log(`balances not checked: ${unreachable}`)
   if (self) {
     printEndpoints()
     console.log('serving until Ctrl-C')
-    await new Promise(() => {})
+    await forever()
   }
-  await stop(ok ? 0 : 1)
+  await shutdown.stop(ok ? 0 : 1)
 }
 
 function printEndpoints(): void {
   const base = `http://${self}`
   console.log(`HTTP: ${base}/accounts/acct-0001   ${base}/balances   ${base}/health`)
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 /**
@@ -198,7 +158,7 @@ async function quiet(app: PaymentsApp): Promise<number> {
   let localChangedAt = performance.now()
   let changedAt = localChangedAt
   let local = app.processed()
-  while (!stopping && performance.now() - changedAt < 1000) {
+  while (!shutdown.stopping && performance.now() - changedAt < 1000) {
     await sleep(100)
     const now = await processedEverywhere()
     if (now !== seen) {
@@ -211,10 +171,4 @@ async function quiet(app: PaymentsApp): Promise<number> {
     }
   }
   return localChangedAt
-}
-
-function ownsAllTasks(app: PaymentsApp): boolean {
-  const counts = app.streams.topicLayout?.taskCounts
-  const total = counts ? [...counts.values()].reduce((a, b) => a + b, 0) : Number.NaN
-  return app.streams.activeTasks().length === total
 }

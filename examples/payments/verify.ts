@@ -3,6 +3,8 @@
  * as any downstream consumer would), and whether the balances add up once nothing is in flight.
  */
 import type { KafkaClient, KafkaStreams } from 'kstreams'
+import { OutputFollower } from '../shared/output-follower.ts'
+import type { Check } from '../shared/summary.ts'
 import { paymentRequests } from './load.ts'
 import type { LoadOptions, LoadRecord } from './load.ts'
 import { formatMoney, movements, REQUEST_ID_HEADER, STORES, TOPICS } from './model.ts'
@@ -10,51 +12,29 @@ import type { Account, PaymentRejection, PaymentRequest, RejectionCode } from '.
 
 export type Outcome = 'COMPLETE' | 'DEAD_LETTER' | RejectionCode
 
-export interface Check {
-  readonly name: string
-  readonly ok: boolean
-  readonly detail: string
-}
+export type { Check }
 
 /**
  * Follows `payment-complete`, `payment-rejected` and `payments-dlq` with read_committed, so an
  * aborted transaction's output never counts, and keeps the outcome of each of this run's requests.
  */
 export class OutcomeTracker {
-  readonly #consumer: ReturnType<KafkaClient['consumer']>
+  readonly #follower: OutputFollower
   readonly #prefix: string
   readonly #outcomes = new Map<string, Outcome>()
   readonly byOutcome = new Map<Outcome, number>()
   /** Net cents each account gained (or lost) through this run's completed payments. */
   readonly settled = new Map<string, number>()
   duplicates = 0
-  #loop: Promise<void> | undefined
-  #stopped = false
 
   constructor(client: KafkaClient, runId: string) {
     this.#prefix = `${runId}-`
-    this.#consumer = client.consumer({
-      groupId: `payments-verifier-${runId}`,
-      topics: [TOPICS.complete, TOPICS.rejected, TOPICS.dlq],
-      isolationLevel: 'read_committed',
-      autoOffsetReset: 'earliest',
-      rebalanceListener: { onPartitionsAssigned: () => {}, onPartitionsRevoked: () => {} },
-    })
+    this.#follower = new OutputFollower(client, `payments-verifier-${runId}`, [TOPICS.complete, TOPICS.rejected, TOPICS.dlq], (topic, value, headers) =>
+      this.#record(topic, value, headers[REQUEST_ID_HEADER]))
   }
 
-  async start(): Promise<void> {
-    await this.#consumer.connect()
-    this.#loop = (async () => {
-      while (!this.#stopped) {
-        for (const r of await this.#consumer.poll(100)) {
-          try {
-            this.#record(r.topic, r.value, r.headers[REQUEST_ID_HEADER])
-          } catch {
-            // Not written by this app (unreadable JSON): not one of this run's outcomes.
-          }
-        }
-      }
-    })()
+  start(): Promise<void> {
+    return this.#follower.start()
   }
 
   /** Requests of this run with an outcome. */
@@ -70,10 +50,8 @@ export class OutcomeTracker {
     return this.#outcomes.get(id)
   }
 
-  async close(): Promise<void> {
-    this.#stopped = true
-    await this.#loop?.catch(() => {})
-    await this.#consumer.close()
+  close(): Promise<void> {
+    return this.#follower.close()
   }
 
   #record(topic: string, value: Buffer | null, idHeader: Buffer | undefined): void {

@@ -2,8 +2,6 @@
 // checks catching broken runs, the load generator, and `npm run auction` itself.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
 import { createEmbeddedKafka } from 'kstreams'
 import { createAuctionTopics, startAuctionApp } from '../../examples/auction/app.ts'
 import { AuctionServer } from '../../examples/auction/http.ts'
@@ -12,18 +10,9 @@ import type { LoadOptions } from '../../examples/auction/load.ts'
 import { TOPICS } from '../../examples/auction/model.ts'
 import type { Bid, Item } from '../../examples/auction/model.ts'
 import { checks, OutcomeTracker } from '../../examples/auction/verify.ts'
+import { npmRun, quietLogger, sleep, until } from './example-runner.ts'
 
-const root = join(import.meta.dirname, '..', '..')
-const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, child: () => quietLogger }
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function until(what: string, condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(20)
-  }
-}
+const npm = (args: string[]) => npmRun('auction', args)
 
 const LOAD: LoadOptions = { seed: 7, items: 40, bids: 1200, badRatio: 0.1, runId: 'e2e', baseTime: 1_700_000_040_000 }
 
@@ -108,21 +97,6 @@ test('the checks catch two completions, a bid accepted after the close, and a wi
   ])
 })
 
-function npm(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', '--silent', 'auction', '--', ...args], { cwd: root, env: { ...process.env, KAFKA_BROKERS: '' } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
 
 test('npm run auction runs a load on the embedded broker and exits 0 with the invariants checked', async () => {
   const run = await npm(['--items', '30', '--bids', '600', '--partitions', '2', '--store', 'memory'])

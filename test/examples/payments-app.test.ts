@@ -2,8 +2,6 @@
 // the work behind the HTTP endpoints, the load generator, and `npm run payments` itself.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
 import { createEmbeddedKafka } from 'kstreams'
 import type { EmbeddedKafka } from 'kstreams'
 import { createPaymentTopics, startPaymentsApp } from '../../examples/payments/app.ts'
@@ -15,18 +13,9 @@ import type { LoadOptions } from '../../examples/payments/load.ts'
 import { STORES } from '../../examples/payments/model.ts'
 import { buildPaymentsTopology } from '../../examples/payments/topology.ts'
 import { balanceChecks, localBalances, outcomeChecks, OutcomeTracker } from '../../examples/payments/verify.ts'
+import { npmRun, quietLogger, sleep, until } from './example-runner.ts'
 
-const root = join(import.meta.dirname, '..', '..')
-const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, child: () => quietLogger }
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function until(what: string, condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(20)
-  }
-}
+const npm = (args: string[]) => npmRun('payments', args)
 
 /** Until no instance handled a record for `ms` (the balances caught up with the outcomes). */
 async function quiet(apps: PaymentsApp[], ms = 500): Promise<void> {
@@ -164,21 +153,6 @@ test('the load is deterministic: the same seed gives the same requests, another 
   assert.equal([...paymentRequests({ ...load, badRatio: 0 })].filter((r) => r.kind !== 'payment').length, 0)
 })
 
-function npm(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', '--silent', 'payments', '--', ...args], { cwd: root, env: { ...process.env, KAFKA_BROKERS: '' } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
 
 test('npm run payments runs a load on the embedded broker and exits 0 with the invariant checked', async () => {
   const run = await npm(['--count', '400', '--accounts', '40', '--partitions', '2'])
