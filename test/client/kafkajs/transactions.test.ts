@@ -114,7 +114,14 @@ describe('kafkajs adapter: transactions', () => {
     await producer.beginTransaction()
     await producer.sendOffsets(groupId, offsets)
     await producer.commitTransaction()
-    assert.equal((await admin.committedOffsets(groupId, offsets)).get(`${input}:0`), 42)
+    // The coordinator writes the commit markers after EndTxn answers, so the offsets become
+    // visible shortly after commitTransaction() resolves, not necessarily at once.
+    let committed: number | undefined
+    for (let i = 0; i < 50 && committed === undefined; i++) {
+      committed = (await admin.committedOffsets(groupId, offsets)).get(`${input}:0`)
+      if (committed === undefined) await new Promise((r) => setTimeout(r, 100))
+    }
+    assert.equal(committed, 42)
     await Promise.all([admin.close(), producer.close()])
   })
 

@@ -17,7 +17,12 @@ for (const guarantee of ['at_least_once', 'exactly_once'] as const) {
       await produce(keyedRecords(input, 40, KEYS, first))
       return 40
     }, 50)
-    await sleep(1500)
+    // Kill only once both instances have processed (and so logged changes for) every key: on a
+    // loaded machine 1.5 s may not be enough, and a victim that processed nothing has nothing to
+    // restore.
+    const seen = guarantee === 'exactly_once' ? 'read_committed' : 'read_uncommitted'
+    await eventually(async () => (await emittedCounts(output, seen)).size, (n) => n >= KEYS, 60_000, 'every key counted before the kill')
+    await sleep(500)
     const killedAt = survivor.events.length
     victim.kill('SIGKILL')
     await victim.exited
