@@ -169,11 +169,17 @@ export class KafkaJsAdmin implements Admin {
    * once more with a fresh admin client.
    */
   async #withAdmin<T>(what: string, call: (admin: KafkaJsAdminClient) => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0, coordinatorRetries = 0; ; attempt++) {
       const admin = await this.#connected()
       try {
         return await call(admin)
       } catch (error) {
+        // A group coordinator that is moving or still loading (e.g. just after the broker
+        // started) answers with these; kafkajs's admin does not retry them on its own.
+        if (COORDINATOR_NOT_READY.has(protocolErrorType(error) ?? '') && coordinatorRetries < 10) {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** coordinatorRetries++)))
+          continue
+        }
         if (attempt > 0 || protocolErrorType(error) !== 'UNKNOWN_TOPIC_OR_PARTITION') throw translateError(error, what)
         if (this.#admin === admin) {
           this.#admin = undefined
@@ -218,6 +224,8 @@ export class KafkaJsAdmin implements Admin {
 }
 
 /** Committed offsets of `groupId` for `partitions`; partitions without one are absent. */
+const COORDINATOR_NOT_READY = new Set(['NOT_COORDINATOR_FOR_GROUP', 'COORDINATOR_LOAD_IN_PROGRESS', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_NOT_AVAILABLE'])
+
 async function fetchCommitted(
   admin: KafkaJsAdminClient,
   groupId: string,
