@@ -11,6 +11,7 @@
  *   --serve         keep running with the HTTP endpoints     --port N       their port (8080; 0 = any free)
  *   --no-load       only run (and serve): another process sends the load
  *   --app-id        application id (auction)                  --state-dir    where the stores live (default: a temporary directory)
+ *   --session-timeout MS  Kafka's consumer session timeout (default 45000)
  * AUCTION_TOPIC_PREFIX prefixes the topic names, so that several copies can share a cluster.
  */
 import { parseArgs } from 'node:util'
@@ -31,6 +32,7 @@ const { values: flags } = parseArgs({
   options: {
     'items': { type: 'string', default: '300' },
     'bids': { type: 'string', default: '20000' },
+    'session-timeout': { type: 'string', default: '45000' },
     ...runnerOptions('auction'),
   },
 })
@@ -38,7 +40,10 @@ const args = cli('examples/auction/main.ts')
 const { int } = args
 const { badRatio, guarantee, storeType, partitions, loading } = runnerSettings(flags, args)
 const { brokers, onKafka, where } = kafkaBrokers()
-const cluster: Cluster = onKafka ? { kafka: { brokers, clientId: `auction-${process.pid}` } } : { client: createEmbeddedKafka() }
+const sessionTimeout = int('session-timeout', flags['session-timeout'], 1000)
+const cluster: Cluster = onKafka
+  ? { kafka: { brokers, clientId: `auction-${process.pid}`, consumer: { sessionTimeout } } }
+  : { client: createEmbeddedKafka() }
 const runId = onKafka ? `a${Date.now().toString(36)}` : 'a'
 const load = generateLoad({
   seed: int('seed', flags.seed, 0),

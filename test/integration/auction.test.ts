@@ -108,7 +108,7 @@ test('two auction instances on Kafka under exactly-once, one killed with SIGKILL
 
   await createAuctionTopics(client, partitions)
   const args = (name: string) => [
-    '--no-load', '--serve', '--port', '0', '--app-id', runTag, '--partitions', String(partitions),
+    '--no-load', '--serve', '--port', '0', '--session-timeout', '6000', '--app-id', runTag, '--partitions', String(partitions),
     '--guarantee', 'exactly_once', '--state-dir', join(stateDirs, name),
   ]
   const [survivor, victim] = [new Instance(args('survivor')), new Instance(args('victim'))]
