@@ -59,3 +59,25 @@ describe('Serdes.bytes()', () => {
     assert.equal(hex(out), '09 08 07')
   })
 })
+
+describe('Serdes.string() short-string path', () => {
+  const serde = Serdes.string()
+
+  it('encodes short ASCII, short non-ASCII and long strings exactly as Buffer.from does', () => {
+    const samples = ['', 'a', 'key-1234', 'x'.repeat(32), 'x'.repeat(33), `${'y'.repeat(31)}é`, 'é', 'ab\u007fcd', 'ab\u0080cd', 'a😀', 'z'.repeat(1000)]
+    for (const s of samples) {
+      const out = serde.serialize('t', s)
+      assert.ok(Buffer.isBuffer(out))
+      assert.deepEqual(out, Buffer.from(s, 'utf8'), JSON.stringify(s))
+      assert.equal(serde.deserialize('t', out), s)
+    }
+  })
+
+  it('returns a distinct buffer per call', () => {
+    const a = serde.serialize('t', 'same')
+    const b = serde.serialize('t', 'same')
+    assert.notEqual(a, b)
+    a[0] = 0x41
+    assert.equal(b.toString(), 'same')
+  })
+})
