@@ -5,6 +5,8 @@ import { MappedKeyValueIterator } from './key-value-iterator.ts'
 import { rootContext } from './store-context.ts'
 import type { KeyValue, KeyValueBytesStore, KeyValueIterator, KeyValueStore, StateStore, StateStoreContext } from './store.ts'
 
+const NO_KEY: unique symbol = Symbol('no key')
+
 /** A store whose cache can report flushed writes (Kafka's `CachedStateStore`). */
 export interface CachedStateStore<K, V> {
   /** Returns false when the store has no cache, in which case the caller forwards every write itself. */
@@ -42,6 +44,14 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSt
   readonly metricsScope: string
   readonly counts: StoreOperationCounts = { get: 0, put: 0, putIfAbsent: 0, putAll: 0, delete: 0, range: 0, prefixScan: 0, flush: 0 }
   #topic: string
+  /**
+   * The key of the last `get` and its bytes, for the write that usually follows (an aggregation
+   * reads then writes the same key): serialized once instead of twice. Primitive keys only (an
+   * object key may be mutated in between), compared with `Object.is` (0 and -0 serialize apart),
+   * and used once, so the bytes are shared by one read and one write at most.
+   */
+  #readKey: unknown = NO_KEY
+  #readKeyBytes: Buffer | undefined = undefined
 
   constructor(wrapped: KeyValueBytesStore, keySerde: Serde<K>, valueSerde: Serde<V>, metricsScope = 'unknown') {
     this.wrapped = wrapped
@@ -69,6 +79,7 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSt
   }
 
   init(context: StateStoreContext): void {
+    this.#readKey = NO_KEY
     this.#topic = context.changelogTopic(this.name)
     this.wrapped.init(rootContext(context, this))
   }
@@ -100,13 +111,18 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSt
 
   get(key: K): V | undefined {
     this.counts.get++
-    const bytes = this.wrapped.get(this.keySerde.serialize(this.#topic, key))
+    const keyBytes = this.keySerde.serialize(this.#topic, key)
+    if (typeof key !== 'object' && typeof key !== 'function') {
+      this.#readKey = key
+      this.#readKeyBytes = keyBytes
+    }
+    const bytes = this.wrapped.get(keyBytes)
     return bytes === undefined ? undefined : this.valueSerde.deserialize(this.#topic, bytes)
   }
 
   put(key: K, value: V | null): void {
     this.counts.put++
-    this.wrapped.put(this.keySerde.serialize(this.#topic, key), value === null ? null : this.valueSerde.serialize(this.#topic, value))
+    this.wrapped.put(this.#writeKeyBytes(key), value === null ? null : this.valueSerde.serialize(this.#topic, value))
   }
 
   putIfAbsent(key: K, value: V): V | undefined {
@@ -127,7 +143,7 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSt
 
   delete(key: K): V | undefined {
     this.counts.delete++
-    const old = this.wrapped.delete(this.keySerde.serialize(this.#topic, key))
+    const old = this.wrapped.delete(this.#writeKeyBytes(key))
     return old === undefined ? undefined : this.valueSerde.deserialize(this.#topic, old)
   }
 
@@ -158,6 +174,13 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSt
 
   approximateNumEntries(): number {
     return this.wrapped.approximateNumEntries()
+  }
+
+  #writeKeyBytes(key: K): Buffer {
+    const read = this.#readKey
+    this.#readKey = NO_KEY
+    if (read !== NO_KEY && Object.is(read, key)) return this.#readKeyBytes!
+    return this.keySerde.serialize(this.#topic, key)
   }
 
   #keyOrUndefined(key: K | undefined): Buffer | undefined {

@@ -37,6 +37,50 @@ describe('MeteredKeyValueStore', () => {
     assert.equal(store.counts.range, 4)
   })
 
+  it('serializes a key read then written once, and only for that same primitive key', () => {
+    let serialized = 0
+    const keySerde = {
+      name: 'Counting',
+      serialize: (topic: string, value: unknown) => (serialized++, Serdes.json().serialize(topic, value)),
+      deserialize: (topic: string, data: Buffer) => Serdes.json().deserialize(topic, data),
+    }
+    const inner = new InMemoryKeyValueStore('s')
+    const store = new MeteredKeyValueStore<unknown, number>(new ChangeLoggingKeyValueStore(inner), keySerde, Serdes.long())
+    const context = new FakeStateStoreContext()
+    store.init(context)
+    store.get('a')
+    store.put('a', 1)
+    assert.equal(serialized, 1, 'get then put of the same key serializes it once')
+    store.put('a', 2)
+    assert.equal(serialized, 2, 'the read key is used by one write only')
+    store.get('a')
+    store.put('b', 3)
+    store.put('a', 4)
+    assert.equal(serialized, 5)
+    assert.equal(store.get('b'), 3)
+    assert.equal(store.get('a'), 4)
+    store.get('a')
+    assert.equal(store.delete('a'), 4)
+    assert.equal(store.get('a'), undefined)
+    // An object key may change between the read and the write: it is serialized again.
+    const key = { id: 1 }
+    store.get(key)
+    key.id = 2
+    store.put(key, 5)
+    assert.equal(store.get({ id: 2 }), 5)
+    assert.equal(store.get({ id: 1 }), undefined)
+    assert.deepEqual(context.changes.map((c) => c.key.toString()), ['"a"', '"a"', '"b"', '"a"', '"a"', '{"id":2}'])
+  })
+
+  it('tells 0 from -0 when reusing a read key', () => {
+    const store = new MeteredKeyValueStore(new InMemoryKeyValueStore('s'), Serdes.double(), Serdes.long())
+    store.init(new FakeStateStoreContext())
+    assert.equal(store.get(0), undefined)
+    store.put(-0, 1)
+    assert.equal(store.get(0), undefined)
+    assert.equal(store.get(-0), 1)
+  })
+
   it('serializes with the changelog topic name and registers itself as the root store', () => {
     const topics: string[] = []
     const serde = {
