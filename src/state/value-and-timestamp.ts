@@ -1,3 +1,4 @@
+import { inPlaceCodec, type InPlaceCodec } from '../serdes/in-place.ts'
 import type { Serde } from '../serdes/serde.ts'
 import type { ValueAndTimestamp } from './store.ts'
 
@@ -51,10 +52,13 @@ export class ValueAndTimestampSerde<V> implements Serde<ValueAndTimestamp<V>> {
   readonly configure?: () => Promise<void>
   readonly prepareSerialize?: (topic: string) => Promise<void> | undefined
   readonly prepare?: (topic: string, data: Buffer) => Promise<void> | undefined
+  /** A fixed-width value serde's in-place codec: one buffer per write, no sub-view per read. */
+  readonly #inPlace: InPlaceCodec<V> | undefined
 
   constructor(valueSerde: Serde<V>) {
     this.valueSerde = valueSerde
     this.name = `ValueAndTimestamp<${valueSerde.name}>`
+    this.#inPlace = inPlaceCodec(valueSerde)
     if (valueSerde.configure) this.configure = () => valueSerde.configure!()
     if (valueSerde.prepareSerialize) this.prepareSerialize = (topic) => valueSerde.prepareSerialize!(topic)
     if (valueSerde.prepare) {
@@ -63,13 +67,23 @@ export class ValueAndTimestampSerde<V> implements Serde<ValueAndTimestamp<V>> {
   }
 
   serialize(topic: string, data: ValueAndTimestamp<V>): Buffer {
-    return timestampedValue(this.valueSerde.serialize(topic, data.value), data.timestamp)
+    const inPlace = this.#inPlace
+    if (inPlace === undefined) return timestampedValue(this.valueSerde.serialize(topic, data.value), data.timestamp)
+    const bytes = Buffer.allocUnsafe(TIMESTAMP_SIZE + inPlace.size)
+    inPlace.write(topic, data.value, bytes, TIMESTAMP_SIZE)
+    writeTimestamp(bytes, data.timestamp)
+    return bytes
   }
 
   deserialize(topic: string, data: Buffer): ValueAndTimestamp<V> {
     if (data.length < TIMESTAMP_SIZE) {
       throw new RangeError(`A timestamped value needs at least ${TIMESTAMP_SIZE} bytes, got ${data.length}`)
     }
-    return { value: this.valueSerde.deserialize(topic, rawValue(data)), timestamp: readTimestamp(data) }
+    const inPlace = this.#inPlace
+    // A length the codec does not expect goes the general way, which throws the serde's own error.
+    const value = inPlace !== undefined && data.length === TIMESTAMP_SIZE + inPlace.size
+      ? inPlace.read(topic, data, TIMESTAMP_SIZE)
+      : this.valueSerde.deserialize(topic, rawValue(data))
+    return { value, timestamp: readTimestamp(data) }
   }
 }

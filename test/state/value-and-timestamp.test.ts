@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { Serde } from '../../src/serdes/serde.ts'
+import { Serdes } from '../../src/serdes/serdes.ts'
 import { getValueOrNull, readTimestamp, timestampedValue, ValueAndTimestampSerde, valueAndTimestamp, writeTimestamp } from '../../src/state/value-and-timestamp.ts'
 
 const utf8: Serde<string> = {
@@ -40,5 +41,49 @@ describe('ValueAndTimestamp layout', () => {
     assert.equal(getValueOrNull(valueAndTimestamp('v', 3)), 'v')
     assert.equal(getValueOrNull(undefined), null)
     assert.equal(getValueOrNull(null), null)
+  })
+})
+
+describe('ValueAndTimestamp of fixed-width values (written and read in place)', () => {
+  const cases: Array<[string, Serde<number>, number[]]> = [
+    ['Long', Serdes.long(), [0, 1, -1, 42, 2 ** 40, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]],
+    ['Integer', Serdes.integer(), [0, 1, -1, 2 ** 31 - 1, -(2 ** 31)]],
+    ['Double', Serdes.double(), [0, -0, 1.5, -2.25, Number.MAX_VALUE, Infinity]],
+  ]
+  for (const [name, inner, values] of cases) {
+    it(`${name}: the same bytes as timestamp + the serde's own bytes, and back`, () => {
+      const serde = new ValueAndTimestampSerde(inner)
+      for (const value of values) {
+        const bytes = serde.serialize('t', { value, timestamp: 1_700_000_000_123 })
+        assert.deepEqual(bytes, timestampedValue(inner.serialize('t', value), 1_700_000_000_123), `${name} ${value}`)
+        assert.deepEqual(serde.deserialize('t', bytes), { value, timestamp: 1_700_000_000_123 })
+        assert.ok(Object.is(serde.deserialize('t', bytes).value, value))
+      }
+    })
+
+    it(`${name}: refuses what the serde refuses, with its errors`, () => {
+      const serde = new ValueAndTimestampSerde(inner)
+      const tooShort = timestampedValue(Buffer.alloc(3), 1)
+      assert.throws(() => serde.deserialize('t', tooShort), (error: Error) => {
+        assert.throws(() => inner.deserialize('t', Buffer.alloc(3)), { message: error.message })
+        return true
+      })
+      if (name !== 'Double') {
+        assert.throws(() => serde.serialize('t', { value: 0.5, timestamp: 1 }), (error: Error) => {
+          assert.throws(() => inner.serialize('t', 0.5), { message: error.message })
+          return true
+        })
+      }
+    })
+  }
+
+  it('Long: an int64 beyond 2^53 is refused with the value in hex, as Serdes.long() does', () => {
+    const serde = new ValueAndTimestampSerde(Serdes.long())
+    const raw = Buffer.from('7fffffffffffffff', 'hex')
+    assert.throws(() => serde.deserialize('counts', timestampedValue(raw, 5)), (error: Error) => {
+      assert.match(error.message, /0x7fffffffffffffff on topic "counts"/)
+      assert.throws(() => Serdes.long().deserialize('counts', raw), { message: error.message })
+      return true
+    })
   })
 })
