@@ -15,8 +15,13 @@
  * count per key adds up to the number of records).
  *
  *   node bench/engine.ts [--records 1000000] [--partitions 1] [--keys 10000] [--only a|memory|rocksdb] [--runs 1]
+ *
+ * `--no-baseline` skips the raw loop. `--preload-only` stops after filling the input topic: under `valgrind --tool=cachegrind`, the
+ * instructions of a full run minus those of a preload-only run (at two record counts) give the
+ * engine's instructions per record, a figure other processes on the machine cannot disturb.
  */
 import { parseArgs } from 'node:util'
+import { PerformanceObserver } from 'node:perf_hooks'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -31,6 +36,8 @@ const { values: args } = parseArgs({
     keys: { type: 'string', default: '10000' },
     only: { type: 'string' },
     runs: { type: 'string', default: '1' },
+    'preload-only': { type: 'boolean', default: false },
+    'no-baseline': { type: 'boolean', default: false },
   },
 })
 const N = Number(args.records)
@@ -43,7 +50,21 @@ interface Result {
   readonly records: number
   readonly seconds: number
   readonly cpuSeconds: number
+  /** Garbage collection pauses within the timed span. */
+  readonly gcSeconds: number
   readonly outputs: number
+}
+
+/** Sum of GC pause durations since the process started, in ms (read before and after a run). */
+let gcMs = 0
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMs += entry.duration
+}).observe({ entryTypes: ['gc'] })
+
+/** GC entries are delivered asynchronously: let pending ones arrive before reading the total. */
+async function gcTotal(): Promise<number> {
+  await new Promise((r) => setImmediate(r))
+  return gcMs
 }
 
 async function preload(kafka: EmbeddedKafka, topic: string): Promise<void> {
@@ -75,6 +96,7 @@ type Check = (kafka: EmbeddedKafka) => void
 async function runEngine(name: string, build: (b: StreamsBuilder) => void, expectedOutputs: number, check: Check): Promise<Result> {
   const kafka = createEmbeddedKafka()
   await preload(kafka, 'input')
+  if (args['preload-only']) return { name, records: N, seconds: 1, cpuSeconds: 0, gcSeconds: 0, outputs: 0 }
   const builder = new StreamsBuilder()
   build(builder)
   const stateDir = mkdtempSync(join(tmpdir(), 'kstreams-bench-'))
@@ -85,18 +107,20 @@ async function runEngine(name: string, build: (b: StreamsBuilder) => void, expec
     logger: silentLogger,
     commitIntervalMs: 1000,
   })
+  const gc0 = await gcTotal()
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   await streams.start()
   while ((await outputCount(kafka, 'output')) < expectedOutputs) await new Promise((r) => setTimeout(r, 5))
   const seconds = (performance.now() - t0) / 1000
   const cpu = process.cpuUsage(cpu0)
+  const gcSeconds = ((await gcTotal()) - gc0) / 1000
   const outputs = await outputCount(kafka, 'output')
   await streams.close({ timeoutMs: 10_000 })
   rmSync(stateDir, { recursive: true, force: true })
   if (outputs !== expectedOutputs) throw new Error(`${name}: expected ${expectedOutputs} outputs, got ${outputs}`)
   check(kafka)
-  return { name, records: N, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, outputs }
+  return { name, records: N, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, gcSeconds, outputs }
 }
 
 /** The same work as (a) with no engine: deserialize, filter, map, serialize. */
@@ -108,6 +132,7 @@ async function baselineStateless(): Promise<Result> {
   const v = Serdes.long()
   const s = Serdes.string()
   const out: Buffer[] = []
+  const gc0 = await gcTotal()
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   for (const r of input) {
@@ -120,7 +145,8 @@ async function baselineStateless(): Promise<Result> {
   }
   const seconds = (performance.now() - t0) / 1000
   const cpu = process.cpuUsage(cpu0)
-  return { name: 'baseline: raw loop (a)', records: N, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, outputs: out.length }
+  const gcSeconds = ((await gcTotal()) - gc0) / 1000
+  return { name: 'baseline: raw loop (a)', records: N, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, gcSeconds, outputs: out.length }
 }
 
 const checkStateless: Check = (kafka) => {
@@ -159,14 +185,15 @@ function print(results: Result[][]): void {
   const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
   const perM = (r: Result): number => (r.cpuSeconds / r.records) * 1e6
   console.log(`\nrecords=${N} partitions=${PARTITIONS} keys=${KEYS} runs=${RUNS} node=${process.version}`)
-  console.log('| workload | records/s best | records/s median | CPU s per 1M best | CPU s per 1M median | wall s best | outputs | best vs raw loop |')
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|')
+  console.log('| workload | records/s best | records/s median | CPU s per 1M best | CPU s per 1M median | GC % of wall (median) | wall s best | outputs | best vs raw loop |')
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|')
   for (const runs of results) {
     const rates = runs.map(rate)
     const cpus = runs.map(perM)
     const best = Math.max(...rates)
     console.log(
       `| ${runs[0]!.name} | ${fmt(best)} | ${fmt(median(rates))} | ${Math.min(...cpus).toFixed(2)} | ${median(cpus).toFixed(2)} | ` +
+        `${median(runs.map((r) => (100 * r.gcSeconds) / r.seconds)).toFixed(0)} | ` +
         `${Math.min(...runs.map((r) => r.seconds)).toFixed(2)} | ${runs[0]!.outputs} | ${baseRate === undefined ? '-' : (best / baseRate).toFixed(2)} |`,
     )
   }
@@ -181,7 +208,7 @@ async function repeat(run: () => Promise<Result>): Promise<Result[]> {
 const only = args.only
 const results: Result[][] = []
 if (!only || only === 'a') {
-  results.push(await repeat(baselineStateless))
+  if (!args['no-baseline'] && !args['preload-only']) results.push(await repeat(baselineStateless))
   results.push(
     await repeat(() =>
       runEngine('(a) filter + mapValues', (b) => {
