@@ -2,7 +2,7 @@ import type { Serde } from '../serdes/serde.ts'
 import { BYTES_SERIALIZER } from './bytes.ts'
 import { CachingKeyValueStore, type CacheFlushListener } from './caching-key-value-store.ts'
 import { MappedKeyValueIterator } from './key-value-iterator.ts'
-import { rootContext } from './store-context.ts'
+import { deriveContext, rootContext } from './store-context.ts'
 import type { KeyValue, KeyValueBytesStore, KeyValueIterator, KeyValueStore, StateStore, StateStoreContext } from './store.ts'
 
 const NO_KEY: unique symbol = Symbol('no key')
@@ -45,13 +45,17 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSt
   readonly counts: StoreOperationCounts = { get: 0, put: 0, putIfAbsent: 0, putAll: 0, delete: 0, range: 0, prefixScan: 0, flush: 0 }
   #topic: string
   /**
-   * The key of the last `get` and its bytes, for the write that usually follows (an aggregation
-   * reads then writes the same key): serialized once instead of twice. Primitive keys only (an
-   * object key may be mutated in between), compared with `Object.is` (0 and -0 serialize apart),
-   * and used once, so the bytes are shared by one read and one write at most.
+   * The last `get`: its key, the key's bytes and the value bytes it found, until the next write
+   * through this store. An aggregation reads a key then writes it back, so the write reuses the
+   * key's bytes instead of serializing again; and where the task's undo log reads the value a
+   * write will replace, that second read of the same key is answered from these bytes (freshly
+   * deserialized, so callers never share a value object) without going down the store stack.
+   * Primitive keys only (an object key may be mutated in between), compared with `Object.is`
+   * (0 and -0 serialize apart). Any write, flush or restore forgets it.
    */
   #readKey: unknown = NO_KEY
   #readKeyBytes: Buffer | undefined = undefined
+  #readValue: Buffer | undefined = undefined
 
   constructor(wrapped: KeyValueBytesStore, keySerde: Serde<K>, valueSerde: Serde<V>, metricsScope = 'unknown') {
     this.wrapped = wrapped
@@ -79,17 +83,26 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSt
   }
 
   init(context: StateStoreContext): void {
-    this.#readKey = NO_KEY
+    this.#forgetRead()
     this.#topic = context.changelogTopic(this.name)
-    this.wrapped.init(rootContext(context, this))
+    // Restored records are written below this layer: forget the last read when they arrive.
+    const forgetting = deriveContext(context, {
+      register: (store, restore) => context.register(store, (batch) => {
+        this.#forgetRead()
+        restore(batch)
+      }),
+    })
+    this.wrapped.init(rootContext(forgetting, this))
   }
 
   flush(): void {
     this.counts.flush++
+    this.#forgetRead()
     this.wrapped.flush()
   }
 
   close(): void {
+    this.#forgetRead()
     this.wrapped.close()
   }
 
@@ -111,12 +124,18 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSt
 
   get(key: K): V | undefined {
     this.counts.get++
-    const keyBytes = this.keySerde.serialize(this.#topic, key)
-    if (typeof key !== 'object' && typeof key !== 'function') {
-      this.#readKey = key
-      this.#readKeyBytes = keyBytes
+    let bytes: Buffer | undefined
+    if (this.#readKey !== NO_KEY && Object.is(this.#readKey, key)) {
+      bytes = this.#readValue
+    } else {
+      const keyBytes = this.keySerde.serialize(this.#topic, key)
+      bytes = this.wrapped.get(keyBytes)
+      if (typeof key !== 'object' && typeof key !== 'function') {
+        this.#readKey = key
+        this.#readKeyBytes = keyBytes
+        this.#readValue = bytes
+      }
     }
-    const bytes = this.wrapped.get(keyBytes)
     return bytes === undefined ? undefined : this.valueSerde.deserialize(this.#topic, bytes)
   }
 
@@ -127,12 +146,14 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSt
 
   putIfAbsent(key: K, value: V): V | undefined {
     this.counts.putIfAbsent++
+    this.#forgetRead()
     const previous = this.wrapped.putIfAbsent(this.keySerde.serialize(this.#topic, key), this.valueSerde.serialize(this.#topic, value))
     return previous === undefined ? undefined : this.valueSerde.deserialize(this.#topic, previous)
   }
 
   putAll(entries: ReadonlyArray<KeyValue<K, V | null>>): void {
     this.counts.putAll++
+    this.#forgetRead()
     this.wrapped.putAll(
       entries.map(({ key, value }) => ({
         key: this.keySerde.serialize(this.#topic, key),
@@ -176,11 +197,18 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSt
     return this.wrapped.approximateNumEntries()
   }
 
+  /** The bytes of a key about to be written (the last read's, when it is the same key); forgets the read. */
   #writeKeyBytes(key: K): Buffer {
     const read = this.#readKey
+    const bytes = read !== NO_KEY && Object.is(read, key) ? this.#readKeyBytes! : this.keySerde.serialize(this.#topic, key)
+    this.#forgetRead()
+    return bytes
+  }
+
+  #forgetRead(): void {
     this.#readKey = NO_KEY
-    if (read !== NO_KEY && Object.is(read, key)) return this.#readKeyBytes!
-    return this.keySerde.serialize(this.#topic, key)
+    this.#readKeyBytes = undefined
+    this.#readValue = undefined
   }
 
   #keyOrUndefined(key: K | undefined): Buffer | undefined {

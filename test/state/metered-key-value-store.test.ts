@@ -72,6 +72,47 @@ describe('MeteredKeyValueStore', () => {
     assert.deepEqual(context.changes.map((c) => c.key.toString()), ['"a"', '"a"', '"b"', '"a"', '"a"', '{"id":2}'])
   })
 
+  it('answers a second read of the same key from the last read, with a fresh value object, until a write or restore', () => {
+    const inner = new InMemoryKeyValueStore('s')
+    let innerGets = 0
+    const get = inner.get.bind(inner)
+    inner.get = (key: Buffer) => (innerGets++, get(key))
+    const store = new MeteredKeyValueStore<string, { n: number }>(new ChangeLoggingKeyValueStore(inner), Serdes.string(), Serdes.json())
+    const context = new FakeStateStoreContext()
+    store.init(context)
+    store.put('a', { n: 1 })
+    const first = store.get('a')!
+    const second = store.get('a')!
+    assert.equal(innerGets, 1, 'the second read of the same key does not go down the stack')
+    assert.deepEqual(second, { n: 1 })
+    assert.notEqual(first, second, 'each read deserializes its own value')
+    first.n = 99
+    assert.deepEqual(store.get('a'), { n: 1 }, 'mutating a returned value changes nothing stored or remembered')
+    for (const write of [
+      () => store.put('a', { n: 2 }),
+      () => store.putIfAbsent('a', { n: 0 }),
+      () => store.putAll([{ key: 'a', value: { n: 3 } }]),
+      () => store.delete('b'),
+      () => store.flush(),
+    ]) {
+      store.get('a')
+      const before: number = innerGets
+      write()
+      store.get('a')
+      assert.equal(innerGets, before + 1, `a read after ${String(write)} goes down the stack`)
+    }
+    assert.deepEqual(store.get('a'), { n: 3 })
+    assert.equal(store.get('missing'), undefined)
+    assert.equal(store.get('missing'), undefined, 'an absent key is remembered as absent')
+    // A restore writes below the metered layer: the next read sees it.
+    assert.deepEqual(store.get('a'), { n: 3 })
+    context.restore('s', [{ key: Buffer.from('a'), value: Buffer.from('{"n":7}') }])
+    assert.deepEqual(store.get('a'), { n: 7 })
+    store.get('missing')
+    context.restore('s', [{ key: Buffer.from('missing'), value: Buffer.from('{"n":8}') }])
+    assert.deepEqual(store.get('missing'), { n: 8 })
+  })
+
   it('tells 0 from -0 when reusing a read key', () => {
     const store = new MeteredKeyValueStore(new InMemoryKeyValueStore('s'), Serdes.double(), Serdes.long())
     store.init(new FakeStateStoreContext())
