@@ -52,6 +52,7 @@ export class EmbeddedConsumer implements Consumer {
     const group = this.#connected()
     await yieldToEventLoop()
     const deadline = Date.now() + maxWaitMs
+    const generation = this.#generation
     for (;;) {
       if (this.#closed) return []
       await this.#syncGroup(group)
@@ -59,6 +60,9 @@ export class EmbeddedConsumer implements Consumer {
       if (this.#generation === group.generation && group.state === 'stable') {
         const records = this.#fetch()
         if (records.length > 0) return records
+        // A new assignment was just applied and nothing is fetchable (the caller may have paused
+        // it, to restore first): hand control back now instead of waiting out the poll.
+        if (this.#generation !== generation) return []
       }
       const remaining = deadline - Date.now()
       if (remaining <= 0) return []
