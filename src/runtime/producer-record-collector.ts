@@ -1,5 +1,4 @@
-import type { ProducerRecord } from '../client/port.ts'
-import { partitionKey } from '../client/port.ts'
+import type { ProducerRecord, RecordMetadataResult } from '../client/port.ts'
 import type { RecordCollector } from './task/record-collector.ts'
 import type { StreamsProducer } from './streams-producer.ts'
 
@@ -21,7 +20,8 @@ export class ProducerRecordCollector implements RecordCollector {
   #buffer: ProducerRecord[] = []
   #inFlight: Promise<void> = Promise.resolve()
   #error: unknown = undefined
-  readonly #written = new Map<string, number>()
+  /** Topic → last offset written, indexed by partition (runs per record shipped: no string keys built). */
+  readonly #written = new Map<string, number[]>()
 
   constructor(options: {
     readonly producer: StreamsProducer
@@ -50,7 +50,7 @@ export class ProducerRecordCollector implements RecordCollector {
     if (this.#error !== undefined) return
     if (record.partition === undefined && record.key !== null) {
       const n = this.#partitions(record.topic)
-      if (n !== undefined) record = { ...record, partition: this.#partitionFor(record.key, n) }
+      if (n !== undefined) record = withPartition(record, this.#partitionFor(record.key, n))
     }
     this.#buffer.push(record)
     if (this.#buffer.length >= this.#maxBuffered) this.ship()
@@ -68,12 +68,7 @@ export class ProducerRecordCollector implements RecordCollector {
     this.#inFlight = this.#inFlight.then(async () => {
       if (this.#error !== undefined) return
       try {
-        const results = await this.#producer.send(batch)
-        for (const r of results) {
-          const key = partitionKey(r.topic, r.partition)
-          const previous = this.#written.get(key)
-          if (previous === undefined || r.offset > previous) this.#written.set(key, r.offset)
-        }
+        this.#recordWritten(await this.#producer.send(batch))
       } catch (error) {
         this.#error = error
       }
@@ -94,7 +89,7 @@ export class ProducerRecordCollector implements RecordCollector {
 
   /** Offset of the last record this collector wrote to `topic`-`partition`. */
   lastWrittenOffset(topic: string, partition: number): number | undefined {
-    return this.#written.get(partitionKey(topic, partition))
+    return this.#written.get(topic)?.[partition]
   }
 
   /** Drops buffered records (a dirty close: they belong to work that will be redone). */
@@ -105,4 +100,26 @@ export class ProducerRecordCollector implements RecordCollector {
   get buffered(): number {
     return this.#buffer.length
   }
+
+  #recordWritten(results: ReadonlyArray<RecordMetadataResult>): void {
+    let topic: string | undefined
+    let offsets: number[] = []
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i]!
+      if (r.topic !== topic) {
+        topic = r.topic
+        let known = this.#written.get(topic)
+        if (known === undefined) this.#written.set(topic, (known = []))
+        offsets = known
+      }
+      const previous = offsets[r.partition]
+      if (previous === undefined || r.offset > previous) offsets[r.partition] = r.offset
+    }
+  }
+}
+
+/** `{ ...record, partition }`, written out: a literal of known shape is cheaper than a spread per record. */
+function withPartition(record: ProducerRecord, partition: number): ProducerRecord {
+  const { topic, key, value, timestamp, headers } = record
+  return headers === undefined ? { topic, partition, key, value, timestamp } : { topic, partition, key, value, timestamp, headers }
 }

@@ -58,3 +58,35 @@ test('a failed send surfaces at flush, never inside processing: later sends are 
   await other.flush()
   assert.equal(kafka.records('out').length, 0)
 })
+
+test('records given a partition keep their headers; written offsets are tracked per topic and partition across interleaved topics', async () => {
+  const kafka = createEmbeddedKafka({ autoCreateTopics: false })
+  kafka.createTopic('out', 3)
+  kafka.createTopic('changelog', 3)
+  const producer = new StreamsProducer(kafka)
+  await producer.connect()
+  const collector = new ProducerRecordCollector({
+    producer,
+    partitions: (topic) => (topic === 'out' ? 3 : undefined),
+    partitionFor: (key, n) => kafka.partitionFor(key, n),
+  })
+  for (let i = 0; i < 6; i++) {
+    collector.send({ topic: 'out', key: Buffer.from(`k${i}`), value: Buffer.from('v'), timestamp: i, headers: { h: Buffer.from(`x${i}`) } })
+    collector.send({ topic: 'changelog', partition: i % 2, key: Buffer.from(`k${i}`), value: Buffer.from('c'), timestamp: i })
+  }
+  await collector.flush()
+  const out = kafka.records('out')
+  assert.equal(out.length, 6)
+  for (const r of out) {
+    assert.equal(r.partition, murmur2Partition(r.key!, 3))
+    assert.equal(r.headers.h!.toString(), `x${r.key!.toString().slice(1)}`)
+  }
+  assert.equal(collector.lastWrittenOffset('changelog', 0), 2)
+  assert.equal(collector.lastWrittenOffset('changelog', 1), 2)
+  assert.equal(collector.lastWrittenOffset('changelog', 2), undefined)
+  for (let p = 0; p < 3; p++) {
+    const end = kafka.log('out', p)!.highWatermark
+    assert.equal(collector.lastWrittenOffset('out', p), end === 0 ? undefined : end - 1)
+  }
+  assert.equal(collector.lastWrittenOffset('other', 0), undefined)
+})
