@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { isInvertedRange, keyString, prefixUpperBound } from './bytes.ts'
 import { InvalidStateStoreError, StateErrorCode } from './errors.ts'
+import { KeyFilter } from './key-filter.ts'
 import { emptyIterator } from './key-value-iterator.ts'
 import { RocksDBIterator } from './rocksdb-iterator.ts'
 import { RowCache } from './row-cache.ts'
@@ -23,6 +24,11 @@ export interface RocksDBStoreOptions extends RocksDBOptions {
   readonly rowCacheSize?: number
   /** fsync the write-ahead log on every batch write (survives power loss; slower). Default false. */
   readonly syncWrites?: boolean
+  /**
+   * When the database opens empty, keep a Bloom filter of the keys written since (about 10 bits
+   * a key), so reads of keys never written skip the native call. Default true.
+   */
+  readonly keyFilter?: boolean
 }
 
 interface PendingWrite {
@@ -71,6 +77,8 @@ export class RocksDBKeyValueStore implements KeyValueBytesStore {
   #initialized = false
   readonly #pending = new Map<string, PendingWrite>()
   readonly #rows: RowCache
+  /** Every key ever written, when the database opened empty; undefined otherwise (see `keyFilter`). */
+  #filter: KeyFilter | undefined = undefined
   readonly #iterators = new Set<RocksDBIterator>()
   #closed: Promise<Error | null> = Promise.resolve(null)
   readonly #keys: Buffer[] = []
@@ -101,7 +109,7 @@ export class RocksDBKeyValueStore implements KeyValueBytesStore {
     try {
       await mkdir(location, { recursive: true })
       const db = binding.db_init(location)
-      const { maxPendingWrites: _m, syncWrites: _s, rowCacheSize: _r, ...dbOptions } = this.#options
+      const { maxPendingWrites: _m, syncWrites: _s, rowCacheSize: _r, keyFilter: _f, ...dbOptions } = this.#options
       await new Promise<void>((resolve, reject) => {
         const alreadyOpen = binding.db_open(db, { ...dbOptions, createIfMissing: true }, (err) => {
           if (err) reject(err)
@@ -112,6 +120,7 @@ export class RocksDBKeyValueStore implements KeyValueBytesStore {
       this.#db = db
       this.#batch = binding.batch_init()
       this.#location = location
+      this.#filter = this.#options.keyFilter !== false && isEmpty(db) ? new KeyFilter() : undefined
     } catch (err) {
       throw new InvalidStateStoreError(`Cannot open RocksDB store ${this.name} at ${location}: ${(err as Error).message}`, StateErrorCode.STORE_OPEN_FAILED, { cause: err })
     }
@@ -131,12 +140,17 @@ export class RocksDBKeyValueStore implements KeyValueBytesStore {
 
   get(key: Buffer): Buffer | undefined {
     const db = this.#readable()
-    if (this.#pending.size === 0 && !this.#rows.enabled) return this.#read(db, key)
+    if (this.#pending.size === 0 && !this.#rows.enabled) {
+      if (this.#filter !== undefined && !this.#filter.mightContain(key)) return undefined
+      return this.#read(db, key)
+    }
     const k = keyString(key)
     const write = this.#pending.get(k)
     if (write !== undefined) return write.value ?? undefined
     const row = this.#rows.get(k)
     if (row !== undefined) return row ?? undefined
+    // Never written: absent, without the native read (and without a row to remember it by).
+    if (this.#filter !== undefined && !this.#filter.mightContain(key)) return undefined
     const value = this.#read(db, key)
     this.#rows.set(k, value ?? null)
     return value
@@ -215,10 +229,12 @@ export class RocksDBKeyValueStore implements KeyValueBytesStore {
     const db = this.#readable()
     const binding = rocksdbBinding()
     const batch = this.#batch!
+    const filter = this.#filter
     try {
       for (const write of this.#pending.values()) {
         if (write.value === null) binding.batch_del(batch, write.key, NO_OPTIONS)
         else binding.batch_put(batch, write.key, write.value, NO_OPTIONS)
+        filter?.add(write.key)
       }
       binding.batch_write(db, batch, this.#writeOptions)
       if (this.#rows.enabled) for (const [k, write] of this.#pending) this.#rows.set(k, write.value)
@@ -245,6 +261,7 @@ export class RocksDBKeyValueStore implements KeyValueBytesStore {
     this.#rows.clear()
     this.#db = null
     this.#batch = null
+    this.#filter = undefined
     this.#initialized = false
     const closed = new Promise<Error | null>((resolve) => {
       rocksdbBinding().db_close(db, (err) => resolve(err ?? null))
@@ -303,6 +320,7 @@ export class RocksDBKeyValueStore implements KeyValueBytesStore {
         }
         if (value === null) binding.batch_del(writeBatch, key, NO_OPTIONS)
         else binding.batch_put(writeBatch, key, value, NO_OPTIONS)
+        this.#filter?.add(key)
       }
       binding.batch_write(db, writeBatch, this.#writeOptions)
     } finally {
@@ -314,5 +332,16 @@ export class RocksDBKeyValueStore implements KeyValueBytesStore {
     const db = this.#db
     if (db === null || !this.#initialized) throw new InvalidStateStoreError(`Store ${this.name} is not open`)
     return db
+  }
+}
+
+/** True when the database holds no key (checked once at open, to decide on the key filter). */
+function isEmpty(db: DatabaseHandle): boolean {
+  const binding = rocksdbBinding()
+  const iterator = binding.iterator_init(db, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
+  try {
+    return binding.iterator_nextv_sync(iterator, 1).rows.length === 0
+  } finally {
+    binding.iterator_close(iterator)
   }
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
+import { rocksdbBinding } from '../../src/state/rocksdb-binding.ts'
 import { RocksDBKeyValueStore } from '../../src/state/rocksdb-key-value-store.ts'
 import type { KeyValueBytesStore } from '../../src/state/store.ts'
 import { b, FakeStateStoreContext, s, tempDir } from './fake-context.ts'
@@ -11,6 +12,8 @@ for (const [label, options] of [
   ['RocksDBKeyValueStore', {}],
   ['RocksDBKeyValueStore, no row cache', { rowCacheSize: 0 }],
   ['RocksDBKeyValueStore, 3-row cache, 5 pending writes', { rowCacheSize: 3, maxPendingWrites: 5 }],
+  ['RocksDBKeyValueStore, no key filter', { keyFilter: false }],
+  ['RocksDBKeyValueStore, key filter, no row cache, 5 pending writes', { rowCacheSize: 0, maxPendingWrites: 5 }],
 ] as const) {
   keyValueStoreSuite(label, () => {
     const dir = tempDir()
@@ -174,5 +177,62 @@ describe('RocksDBKeyValueStore', () => {
     assert.equal(m, -1)
     store.close()
     await store.whenClosed()
+  })
+})
+
+describe('RocksDBKeyValueStore key filter', () => {
+  /** Counts the binding's point reads while `body` runs. */
+  async function nativeReads(body: () => Promise<void> | void): Promise<number> {
+    const binding = rocksdbBinding()
+    const original = binding.db_get_many_sync
+    let reads = 0
+    binding.db_get_many_sync = (db, keys, options) => {
+      reads += keys.length
+      return original.call(binding, db, keys, options)
+    }
+    try {
+      await body()
+    } finally {
+      binding.db_get_many_sync = original
+    }
+    return reads
+  }
+
+  it('a store that opened empty answers never-written keys without a native read', async () => {
+    using dir = tempDir()
+    const context = new FakeStateStoreContext(dir.path)
+    const store = await openStore(context, 'kv', { rowCacheSize: 0 })
+    const reads = await nativeReads(() => {
+      for (let i = 0; i < 2000; i++) store.put(b(`k${i}`), b(`v${i}`))
+      store.flush()
+      for (let i = 0; i < 2000; i++) assert.equal(store.get(b(`absent-${i}`)), undefined)
+    })
+    assert.ok(reads < 100, `${reads} native reads for 2000 never-written keys (false positives only)`)
+    const present = await nativeReads(() => {
+      for (let i = 0; i < 2000; i++) assert.equal(s(store.get(b(`k${i}`))), `v${i}`)
+    })
+    assert.equal(present, 2000, 'written keys are read from the database')
+    store.delete(b('k5'))
+    store.flush()
+    assert.equal(store.get(b('k5')), undefined)
+    store.close()
+    await store.whenClosed()
+  })
+
+  it('restored keys are found; a store reopened with data reads every key natively', async () => {
+    using dir = tempDir()
+    const context = new FakeStateStoreContext(dir.path)
+    const first = await openStore(context, 'kv', { rowCacheSize: 0 })
+    context.restore('kv', [{ key: b('restored'), value: b('r') }])
+    assert.equal(s(first.get(b('restored'))), 'r')
+    first.close()
+    const second = await openStore(context, 'kv', { rowCacheSize: 0 })
+    const reads = await nativeReads(() => {
+      assert.equal(s(second.get(b('restored'))), 'r')
+      assert.equal(second.get(b('absent')), undefined)
+    })
+    assert.equal(reads, 2, 'no filter: the database did not open empty')
+    second.close()
+    await second.whenClosed()
   })
 })
