@@ -16,6 +16,7 @@ import { StreamThread, type StreamThreadHooks } from './stream-thread.ts'
 import { allMetadata, keyQueryMetadata, type KeyQueryMetadata, type StreamsMetadata } from './streams-metadata.ts'
 import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from './streams-config.ts'
 import { checkTransition, type StreamsState } from './streams-state.ts'
+import { threadMetadata, type ThreadMetadata } from './thread-metadata.ts'
 
 /** Test-only: a symbol-keyed method that kills the instance like `kill -9` (see `StreamThread.crash`). */
 export const crashForTesting: unique symbol = Symbol('kstreams.crashForTesting')
@@ -37,6 +38,7 @@ export interface KafkaStreamsEvents {
  * (logged when nobody listens) — never thrown at the host process.
  */
 export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
+  readonly #source: Topology
   readonly #topology: CompiledTopology
   readonly #userConfig: StreamsConfig
   readonly #config: ResolvedStreamsConfig
@@ -55,6 +57,7 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
     super()
     this.#config = resolveStreamsConfig(config)
     this.#userConfig = config
+    this.#source = topology
     this.#topology = compile(topology, this.#config.applicationId)
     this.#logger = config.logger ?? defaultLogger({ applicationId: this.#config.applicationId })
     this.#client = config.client ??
@@ -72,6 +75,26 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
    */
   get droppedRecords(): number {
     return this.#thread?.taskManager.droppedRecords() ?? 0
+  }
+
+  /** The application id (group id, prefix of internal topics). */
+  get applicationId(): string {
+    return this.#config.applicationId
+  }
+
+  /** This instance's `applicationServer` (`host:port`), where its interactive queries are served. */
+  get applicationServer(): string | undefined {
+    return this.#config.applicationServer
+  }
+
+  /** The topology this instance runs, as given (read it with `describe()` or `toMermaid()`). */
+  get topology(): Topology {
+    return this.#source
+  }
+
+  /** This instance's stream threads and their active and standby tasks (Kafka's `metadataForLocalThreads`). */
+  metadataForLocalThreads(): ThreadMetadata[] {
+    return threadMetadata(this.#config.applicationId, this.#topology, this.#thread)
   }
 
   /** Partition counts the instance works with (known after `start()`). */
