@@ -24,6 +24,9 @@ const allowed: { readonly [area: string]: ReadonlyArray<string> } = {
   runtime: ['runtime', 'client', 'topology', 'processors', 'state', 'serdes', 'instrumentation'],
   testing: ['testing', 'runtime', 'client', 'topology', 'processors', 'state', 'serdes', 'instrumentation'],
   instrumentation: ['instrumentation'],
+  // The HTTP endpoint and web view (subpath export `kstreams/http`) sit on top of everything: they
+  // read the runtime's public surface and the metrics; nothing imports them, src/index.ts included.
+  http: ['http', 'runtime', 'topology', 'state', 'serdes', 'instrumentation'],
 }
 
 function walk(dir: string, out: string[] = []): string[] {
@@ -63,7 +66,8 @@ for (const dir of dirs) {
       const spec = match[1] ?? match[2]
       if (!spec || !spec.startsWith('.')) continue
       if (!/\.(ts|json)$/.test(spec)) errors.push(`${rel}: relative import "${spec}" must name the .ts file`)
-      if (!area || area.endsWith('.ts')) continue // src/index.ts may import anything
+      if (area?.endsWith('.ts') && /(^|\/)http\//.test(spec)) errors.push(`${rel}: http/ is the \`kstreams/http\` subpath export; keep it out of ${area}`)
+      if (!area || area.endsWith('.ts')) continue // src/index.ts may import anything else
       const target = relative(join(root, 'src'), resolve(dirname(file), spec))
       const targetArea = target.split(sep)[0]
       if (!targetArea || target.startsWith('..') || targetArea.endsWith('.ts')) {
