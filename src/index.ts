@@ -120,8 +120,10 @@ export type { HostInfo, KeyQueryMetadata, StreamsMetadata } from './runtime/stre
 export type { TaskMetadata, ThreadMetadata } from './runtime/thread-metadata.ts'
 export type { StateRestoreListener } from './runtime/changelog-restorer.ts'
 export type { ProcessingGuarantee, StreamsConfig, UncaughtExceptionResponse } from './runtime/streams-config.ts'
-export { DeserializationError, ProcessingError, StreamsError } from './runtime/task/errors.ts'
-export type { ErrorHandler, ErrorHandlerContext, ErrorHandlerResponse, ErrorPolicy } from './runtime/task/task-config.ts'
+export { DeserializationError, ProcessingError, ProductionError, RecordTooLargeError, StreamsError } from './runtime/task/errors.ts'
+export type { ErrorHandler, ErrorHandlerContext, ErrorHandlerKind, ErrorHandlerResponse, ErrorPolicy } from './runtime/task/task-config.ts'
+export { DEAD_LETTER_CHANNEL, DeadLetterHeaders, defaultDeadLetterTopic, readDeadLetterHeaders } from './runtime/task/dead-letter-queue.ts'
+export type { DeadLetterInfo, DeadLetterMessage } from './runtime/task/dead-letter-queue.ts'
 
 // Clients: the embedded broker (examples, tests) and Kafka through kafkajs
 export { createEmbeddedKafka, EmbeddedKafka } from './client/embedded/embedded-kafka.ts'

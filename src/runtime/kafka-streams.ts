@@ -9,6 +9,7 @@ import type { ReadOnlyKeyValueStore, StateStore, ValueAndTimestamp } from '../st
 import { compile, type CompiledTopology } from '../topology/compile.ts'
 import type { Topology } from '../topology/topology.ts'
 import { queryableStore } from './composite-read-only-store.ts'
+import { prepareDeadLetterTopics } from './dead-letter-topics.ts'
 import { IllegalStateError } from './errors.ts'
 import { GlobalStreamThread } from './global-stream-thread.ts'
 import { prepareInternalTopics, type TopicLayout } from './internal-topics.ts'
@@ -114,6 +115,7 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
     try {
       this.#admin = this.#client.admin()
       this.#layout = await prepareInternalTopics(this.#admin, this.#topology)
+      await prepareDeadLetterTopics(this.#admin, this.#config.applicationId, this.#userConfig)
       if (this.#topology.globalStores.length > 0) {
         this.#global = new GlobalStreamThread({
           client: this.#client,
@@ -326,6 +328,8 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
       ...(c.defaultValueSerde ? { defaultValueSerde: c.defaultValueSerde } : {}),
       ...(c.deserializationExceptionHandler ? { deserializationExceptionHandler: c.deserializationExceptionHandler } : {}),
       ...(c.processingExceptionHandler ? { processingExceptionHandler: c.processingExceptionHandler } : {}),
+      ...(c.productionExceptionHandler ? { productionExceptionHandler: c.productionExceptionHandler } : {}),
+      ...(c.maxRequestSize !== undefined ? { maxRequestSize: c.maxRequestSize } : {}),
       ...(this.#global ? { globalStores: this.#global.stores } : {}),
     }
   }

@@ -49,8 +49,12 @@ export interface StreamsConfig {
   readonly defaultValueSerde?: Serde<any>
   /** Default `fail`. */
   readonly deserializationExceptionHandler?: ErrorPolicy
-  /** Default `fail`. */
+  /** Default `fail`. User code that throws, punctuators included. See docs/error-handling.md. */
   readonly processingExceptionHandler?: ErrorPolicy
+  /** Default `fail`. Output that does not serialize at a sink, or is larger than `maxRequestSize`. */
+  readonly productionExceptionHandler?: ErrorPolicy
+  /** Largest output record in bytes (Kafka's `max.request.size`); default 1 MiB. */
+  readonly maxRequestSize?: number
   /** Default `shutdown_client`. */
   readonly uncaughtExceptionHandler?: (error: unknown) => UncaughtExceptionResponse
   readonly restoreListener?: StateRestoreListener

@@ -30,6 +30,9 @@ export interface TopologyTestDriverOptions {
   readonly stateDir?: string
   readonly deserializationExceptionHandler?: ErrorPolicy
   readonly processingExceptionHandler?: ErrorPolicy
+  /** Dead letters appear as output of `<applicationId>-dlq` (or the handler's topic): read them with `createOutputTopic`. */
+  readonly productionExceptionHandler?: ErrorPolicy
+  readonly maxRequestSize?: number
   readonly defaultKeySerde?: Serde<any>
   readonly defaultValueSerde?: Serde<any>
   readonly logger?: TaskLogger
@@ -79,6 +82,8 @@ export class TopologyTestDriver implements InputSink, OutputSource {
       ...(options.logger && { logger: options.logger }),
       ...(options.deserializationExceptionHandler && { deserializationExceptionHandler: options.deserializationExceptionHandler }),
       ...(options.processingExceptionHandler && { processingExceptionHandler: options.processingExceptionHandler }),
+      ...(options.productionExceptionHandler && { productionExceptionHandler: options.productionExceptionHandler }),
+      ...(options.maxRequestSize !== undefined && { maxRequestSize: options.maxRequestSize }),
       ...(options.defaultKeySerde && { defaultKeySerde: options.defaultKeySerde }),
       ...(options.defaultValueSerde && { defaultValueSerde: options.defaultValueSerde }),
     }

@@ -66,3 +66,35 @@ export class DeserializationError extends StreamsError implements RecordOrigin {
     this.offset = origin.offset
   }
 }
+
+/**
+ * An output record could not be written — its key or value did not serialize at the sink, or it
+ * is larger than the producer may send — and the production handler answered `fail`. A kind of
+ * `ProcessingError`, since it happens while a record is processed; the processing handler is not
+ * asked again about it.
+ */
+export class ProductionError extends ProcessingError {
+  override name = 'ProductionError'
+  /** The topic the output record was for. */
+  readonly outputTopic: string
+
+  constructor(origin: RecordOrigin, outputTopic: string, cause: unknown) {
+    super(origin, cause)
+    this.outputTopic = outputTopic
+    this.message = `Production to topic "${outputTopic}" failed in ${describeOrigin(origin)}: ${causeMessage(cause)}`
+  }
+}
+
+
+/** An output record bigger than the producer may send (Kafka's `RecordTooLargeException`). */
+export class RecordTooLargeError extends StreamsError {
+  override name = 'RecordTooLargeError'
+  readonly size: number
+  readonly maxRequestSize: number
+
+  constructor(topic: string, size: number, maxRequestSize: number) {
+    super(`The record for topic "${topic}" is ${size} bytes when serialized, larger than maxRequestSize (${maxRequestSize})`)
+    this.size = size
+    this.maxRequestSize = maxRequestSize
+  }
+}

@@ -42,7 +42,8 @@ export class GlobalStateTask implements StateStoreContext {
 
   constructor(globals: ReadonlyArray<CompiledGlobalStore>, config: TaskConfig) {
     this.#config = resolveTaskConfig(config)
-    this.#errors = new ErrorHandling(this.#config)
+    // A global store's records are not a task's to dead-letter (Kafka 4.2 neither): `dlq` skips them.
+    this.#errors = new ErrorHandling(this.#config, { deadLetters: false })
     this.applicationId = config.applicationId
     this.taskStateDir = join(config.stateDir, config.applicationId, GLOBAL_TASK_ID)
     const views = new Map<string, StateStore>()
@@ -146,7 +147,7 @@ export class GlobalStateTask implements StateStoreContext {
       source.processor.process(new Record(key, value, raw.timestamp, raw.headers))
     } catch (error) {
       this.#undo.rollback()
-      this.#errors.processingFailed({ ...origin, node: source.spec.processorName }, raw, error)
+      this.#errors.processingFailed({ ...origin, node: source.spec.processorName }, raw, error, raw.timestamp)
     }
     this.#undo.clear()
   }

@@ -3,12 +3,23 @@ import type { Processor } from '../../processors/processor.ts'
 import type { Headers, Record } from '../../processors/record.ts'
 import type { Serde } from '../../serdes/serde.ts'
 import type { StreamPartitioner, TopicNameExtractor } from '../../topology/nodes.ts'
-import { StreamsError } from './errors.ts'
+import type { ErrorHandling } from './error-handling.ts'
+import { RecordTooLargeError, StreamsError } from './errors.ts'
 import type { RecordCollector } from './record-collector.ts'
+
+/** What a sink needs to report an output record it cannot write to the production handler. */
+export interface SinkProduction {
+  readonly taskId: string
+  readonly errors: ErrorHandling
+  /** Largest record, as estimated on the wire; see `estimatedRecordSize`. */
+  readonly maxRequestSize: number
+}
 
 /**
  * The processor inside a sink node: serializes and hands the record to the task's collector.
- * The output keeps the record's timestamp and headers (Kafka Streams' `SinkNode`).
+ * The output keeps the record's timestamp and headers (Kafka Streams' `SinkNode`). A key or value
+ * that does not serialize, or a record larger than `maxRequestSize`, is a production error of that
+ * one output record — checked here, before sending, so the broker never refuses a whole batch.
  */
 export class SinkProcessor implements Processor<any, any> {
   readonly #name: string
@@ -18,6 +29,7 @@ export class SinkProcessor implements Processor<any, any> {
   readonly #valueSerde: Serde<any> | undefined
   readonly #partitioner: StreamPartitioner<any, any> | undefined
   readonly #collector: RecordCollector
+  readonly #production: SinkProduction
 
   constructor(
     name: string,
@@ -26,6 +38,7 @@ export class SinkProcessor implements Processor<any, any> {
     valueSerde: Serde<any> | undefined,
     partitioner: StreamPartitioner<any, any> | undefined,
     collector: RecordCollector,
+    production: SinkProduction,
   ) {
     this.#name = name
     this.#staticTopic = typeof topic === 'string' ? topic : undefined
@@ -34,13 +47,29 @@ export class SinkProcessor implements Processor<any, any> {
     this.#valueSerde = valueSerde
     this.#partitioner = partitioner
     this.#collector = collector
+    this.#production = production
   }
 
   process(record: Record<any, any>): void {
     const topic = this.#staticTopic ?? this.#topicFor(record)
-    const key = record.key == null ? null : this.#serialize(this.#keySerde, topic, record.key, 'key')
-    const value = record.value == null ? null : this.#serialize(this.#valueSerde, topic, record.value, 'value')
+    let key: Buffer | null
+    let value: Buffer | null
+    try {
+      key = record.key == null ? null : this.#serialize(this.#keySerde, topic, record.key, 'key')
+      value = record.value == null ? null : this.#serialize(this.#valueSerde, topic, record.value, 'value')
+    } catch (error) {
+      this.#productionFailed(topic, error, record.timestamp)
+      return
+    }
     const headers = toClientHeaders(record.headers)
+    const max = this.#production.maxRequestSize
+    if ((key?.length ?? 0) + (value?.length ?? 0) + RECORD_BATCH_OVERHEAD > max) {
+      const size = estimatedRecordSize(key, value, headers)
+      if (size > max) {
+        this.#productionFailed(topic, new RecordTooLargeError(topic, size, max), record.timestamp)
+        return
+      }
+    }
     if (this.#partitioner === undefined) {
       this.#collector.send({ topic, key, value, timestamp: record.timestamp, headers })
       return
@@ -58,6 +87,10 @@ export class SinkProcessor implements Processor<any, any> {
       }
       this.#collector.send({ topic, partition, key, value, timestamp: record.timestamp, headers })
     }
+  }
+
+  #productionFailed(topic: string, error: unknown, timestamp: number): void {
+    this.#production.errors.productionFailed(this.#production.taskId, this.#name, topic, error, timestamp)
   }
 
   #topicFor(record: Record<any, any>): string {
@@ -93,6 +126,20 @@ export class SinkProcessor implements Processor<any, any> {
       `Sink "${this.#name}" has no ${what} serde and the ${what} is a ${typeof data}, not a Buffer: give the sink (or the app) a ${what} serde`,
     )
   }
+}
+
+/** A record batch's header (61 bytes) plus a record's worst-case varint framing (21 bytes), as Kafka estimates. */
+const RECORD_BATCH_OVERHEAD = 61 + 21
+
+/**
+ * Upper bound of the record's size in a batch of its own (Kafka's
+ * `AbstractRecords.estimateSizeInBytesUpperBound`), which is what the producer compares with
+ * `max.request.size` and the broker with `message.max.bytes`.
+ */
+export function estimatedRecordSize(key: Buffer | null, value: Buffer | null, headers: ClientHeaders): number {
+  let size = RECORD_BATCH_OVERHEAD + (key?.length ?? 0) + (value?.length ?? 0)
+  for (const name in headers) size += 10 + Buffer.byteLength(name, 'utf8') + headers[name]!.length
+  return size
 }
 
 /** Record headers may hold strings for convenience; Kafka carries bytes. Copies only when needed. */

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ConsumerRecord, TopicPartitionOffset } from '../../client/port.ts'
-import type { Cancellable, Processor, Punctuator, PunctuationType } from '../../processors/processor.ts'
+import type { Cancellable, Punctuator, PunctuationType } from '../../processors/processor.ts'
 import { Record } from '../../processors/record.ts'
 import type { StateStore } from '../../state/store.ts'
 import type { Subtopology } from '../../topology/compile.ts'
@@ -17,13 +17,11 @@ import { SinkProcessor } from './sink-node.ts'
 import { SourceNode } from './source-node.ts'
 import { prepareSerdes, serdeUses, type SerdeUse } from './serde-preparation.ts'
 import { ProcessorStateManager } from './state-manager.ts'
+import { supply } from './supply.ts'
 import { resolveTaskConfig, type ResolvedTaskConfig, type TaskConfig } from './task-config.ts'
 import { UndoLog, undoable } from './undo-log.ts'
 
 export type TaskState = 'created' | 'restoring' | 'running' | 'failed' | 'closed'
-
-/** Processors handed out by suppliers so far: a supplier returning the same object twice is a bug. */
-const suppliedProcessors = new WeakSet<object>()
 
 /**
  * Runs one sub-topology for one partition (Kafka Streams' `StreamTask`): fresh processors and
@@ -93,6 +91,7 @@ export class StreamTask implements ContextHost, HeadFailureHandler, PunctuationR
           spec.spec.valueSerde ?? cfg.defaultValueSerde,
           spec.spec.partitioner,
           cfg.collector,
+          { taskId: this.id, errors: this.#errors, maxRequestSize: cfg.maxRequestSize },
         )
         node = new ProcessorNode(spec.name, sink)
       }
@@ -128,6 +127,11 @@ export class StreamTask implements ContextHost, HeadFailureHandler, PunctuationR
 
   get state(): TaskState {
     return this.#state
+  }
+
+  /** The processor graph's nodes (sources, processors, sinks), for the metrics layer. */
+  nodes(): IterableIterator<ProcessorNode> {
+    return this.#nodes.values()
   }
 
   get streamTime(): number {
@@ -225,11 +229,11 @@ export class StreamTask implements ContextHost, HeadFailureHandler, PunctuationR
     ctx.recordPartition = raw.partition
     ctx.recordOffset = raw.offset
     ctx.timestamp = record.timestamp
-    ctx.currentNode = queue.source.node
+    this.#errors.current = raw
     // Writes made outside a record (a cache flushing at commit) are not this record's to undo.
     this.#undo.clear()
     try {
-      ctx.forward(record)
+      ctx.processSource(queue.source.node, record)
     } catch (error) {
       this.#onProcessingError(error, raw)
     }
@@ -355,6 +359,7 @@ export class StreamTask implements ContextHost, HeadFailureHandler, PunctuationR
     ctx.recordPartition = -1
     ctx.recordOffset = -1
     ctx.timestamp = timestamp
+    this.#errors.current = undefined
     this.#undo.clear()
     try {
       schedule.punctuator(timestamp)
@@ -384,7 +389,7 @@ export class StreamTask implements ContextHost, HeadFailureHandler, PunctuationR
     const origin = { taskId: this.id, node: this.context.currentNode.name, topic: raw?.topic, partition: raw?.partition, offset: raw?.offset }
     try {
       this.#undo.rollback()
-      this.#errors.processingFailed(origin, raw, error)
+      this.#errors.processingFailed(origin, raw, error, this.context.timestamp)
     } catch (failure) {
       this.#state = 'failed'
       throw failure instanceof ProcessingError ? failure : new ProcessingError(origin, failure)
@@ -400,16 +405,3 @@ export class StreamTask implements ContextHost, HeadFailureHandler, PunctuationR
     }
   }
 }
-
-function supply(name: string, supplier: () => Processor<any, any, any, any>): Processor<any, any, any, any> {
-  const processor = supplier()
-  if (processor === null || typeof processor !== 'object' || typeof processor.process !== 'function') {
-    throw new StreamsError(`The supplier of processor "${name}" did not return a processor (an object with process())`)
-  }
-  if (suppliedProcessors.has(processor)) {
-    throw new StreamsError(`The supplier of processor "${name}" returned an instance it had returned before; each task needs a new one`)
-  }
-  suppliedProcessors.add(processor)
-  return processor
-}
-

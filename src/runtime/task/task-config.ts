@@ -3,11 +3,15 @@ import type { StateStore, StoreBuilder } from '../../state/store.ts'
 import type { RecordCollector } from './record-collector.ts'
 
 /**
- * What an error handler answers (Kafka Streams' `DeserializationHandlerResponse` /
- * `ProcessingHandlerResponse`): `fail` stops the task with the error, `continue` logs and skips
- * the record. A dead-letter queue is a handler that produces the raw record and answers `continue`.
+ * What an error handler answers (Kafka Streams' `DeserializationHandlerResponse`,
+ * `ProcessingHandlerResponse`, `ProductionExceptionHandlerResponse`): `fail` stops the task with
+ * the error, `continue` logs and skips the record, `dlq` skips it after writing its raw bytes to
+ * the application's dead-letter topic (`<applicationId>-dlq`), `{ dlq: topic }` to that topic.
  */
-export type ErrorHandlerResponse = 'continue' | 'fail'
+export type ErrorHandlerResponse = 'continue' | 'fail' | 'dlq' | { readonly dlq: string }
+
+/** Which handler is asked: bytes that do not decode, user code that throws, output that cannot be written. */
+export type ErrorHandlerKind = 'deserialization' | 'processing' | 'production'
 
 /** Everything a handler needs to log the failure or send the raw record to a dead-letter topic. */
 export interface ErrorHandlerContext {
@@ -17,15 +21,22 @@ export interface ErrorHandlerContext {
   readonly topic: string | undefined
   readonly partition: number | undefined
   readonly offset: number | undefined
+  /** The consumed record's bytes (for a production error too: the input record being processed). */
   readonly rawKey: Buffer | null | undefined
   readonly rawValue: Buffer | null | undefined
   readonly headers: { readonly [key: string]: Buffer | string } | undefined
   readonly timestamp: number | undefined
+  /** Absent when a handler written before production handlers existed is called by old code. */
+  readonly handler?: ErrorHandlerKind
 }
 
 export type ErrorHandler = (context: ErrorHandlerContext, error: unknown) => ErrorHandlerResponse
 
-export type ErrorPolicy = ErrorHandlerResponse | ErrorHandler
+/**
+ * How a kind of error is handled: a fixed answer, a dead-letter topic of one's own
+ * (`{ handler: 'dlq', topic }`), or a function deciding per error.
+ */
+export type ErrorPolicy = 'continue' | 'fail' | 'dlq' | { readonly handler: 'dlq'; readonly topic: string } | ErrorHandler
 
 /** The subset of pino's API the engine logs through. */
 export interface TaskLogger {
@@ -56,6 +67,13 @@ export interface TaskConfig {
   readonly deserializationExceptionHandler?: ErrorPolicy
   /** Default `fail`. */
   readonly processingExceptionHandler?: ErrorPolicy
+  /** Serialization failures at a sink and output records larger than `maxRequestSize`. Default `fail`. */
+  readonly productionExceptionHandler?: ErrorPolicy
+  /**
+   * Largest output record, in bytes as estimated on the wire (Kafka's `max.request.size`, 1 MiB):
+   * a bigger one is a production error of that record instead of a batch the broker refuses.
+   */
+  readonly maxRequestSize?: number
   /** Used where a source or sink has no serde; without one, keys and values stay `Buffer`. */
   readonly defaultKeySerde?: Serde<any>
   readonly defaultValueSerde?: Serde<any>
@@ -78,8 +96,10 @@ export interface ResolvedTaskConfig {
   readonly stateDir: string
   readonly time: Time
   readonly logger: TaskLogger
-  readonly deserializationExceptionHandler: ErrorHandler
-  readonly processingExceptionHandler: ErrorHandler
+  readonly deserializationExceptionHandler: ResolvedErrorPolicy
+  readonly processingExceptionHandler: ResolvedErrorPolicy
+  readonly productionExceptionHandler: ResolvedErrorPolicy
+  readonly maxRequestSize: number
   readonly defaultKeySerde: Serde<any> | undefined
   readonly defaultValueSerde: Serde<any> | undefined
   readonly globalStores: ReadonlyMap<string, StateStore>
@@ -87,11 +107,24 @@ export interface ResolvedTaskConfig {
   readonly undoPartialWrites: boolean
 }
 
-function toHandler(policy: ErrorPolicy | undefined): ErrorHandler {
-  if (policy === undefined || policy === 'fail') return () => 'fail'
-  if (policy === 'continue') return () => 'continue'
-  if (typeof policy === 'function') return policy
-  throw new TypeError(`An error policy is 'fail', 'continue' or a handler function, got ${String(policy)}`)
+/** Kafka's `max.request.size` default. */
+export const DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024
+
+/** A policy as the engine applies it: a function, and whether it may skip (continue or dead-letter). */
+export interface ResolvedErrorPolicy {
+  readonly decide: (context: ErrorHandlerContext, error: unknown) => ErrorHandlerResponse
+  readonly maySkip: boolean
+}
+
+export function resolveErrorPolicy(policy: ErrorPolicy | undefined, what = 'error policy'): ResolvedErrorPolicy {
+  if (policy === undefined || policy === 'fail') return { decide: () => 'fail', maySkip: false }
+  if (policy === 'continue' || policy === 'dlq') return { decide: () => policy, maySkip: true }
+  if (typeof policy === 'function') return { decide: policy, maySkip: true }
+  if (typeof policy === 'object' && policy !== null && policy.handler === 'dlq' && typeof policy.topic === 'string' && policy.topic.length > 0) {
+    const answer = { dlq: policy.topic }
+    return { decide: () => answer, maySkip: true }
+  }
+  throw new TypeError(`An ${what} is 'fail', 'continue', 'dlq', { handler: 'dlq', topic } or a handler function, got ${JSON.stringify(policy) ?? String(policy)}`)
 }
 
 export function resolveTaskConfig(config: TaskConfig): ResolvedTaskConfig {
@@ -101,8 +134,10 @@ export function resolveTaskConfig(config: TaskConfig): ResolvedTaskConfig {
     stateDir: config.stateDir,
     time: config.time ?? systemTime,
     logger: config.logger ?? consoleLogger,
-    deserializationExceptionHandler: toHandler(config.deserializationExceptionHandler),
-    processingExceptionHandler: toHandler(config.processingExceptionHandler),
+    deserializationExceptionHandler: resolveErrorPolicy(config.deserializationExceptionHandler, 'deserializationExceptionHandler'),
+    processingExceptionHandler: resolveErrorPolicy(config.processingExceptionHandler, 'processingExceptionHandler'),
+    productionExceptionHandler: resolveErrorPolicy(config.productionExceptionHandler, 'productionExceptionHandler'),
+    maxRequestSize: config.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE,
     defaultKeySerde: config.defaultKeySerde,
     defaultValueSerde: config.defaultValueSerde,
     globalStores: config.globalStores ?? new Map(),
