@@ -229,6 +229,12 @@ export class AvroSerde<T = unknown> implements Serde<T> {
       try {
         text = await (await this.#client()).getSchema(id)
       } catch (cause) {
+        if ((cause as { status?: unknown }).status === 404) {
+          // The registry has no such id: as final as an unreadable schema, so each such record is
+          // the deserialization handler's to decide (skip, dead-letter), not a stopped instance.
+          this.#readers.set(id, new SerializationError(`Avro: unknown writer schema id ${id}: the registry has no such schema`, { cause }))
+          return
+        }
         // Transient or not, it is not cached: the next prepare() asks again.
         throw new SerializationError(`Avro: cannot fetch writer schema id ${id} from the registry: ${(cause as Error).message}`, {
           cause,
