@@ -1,5 +1,5 @@
 import type { ConsumerRecord } from '../../client/port.ts'
-import { deadLetterRecord, defaultDeadLetterTopic, publishDeadLetter } from './dead-letter-queue.ts'
+import { DeadLetterHeaders, deadLetterRecord, defaultDeadLetterTopic, publishDeadLetter } from './dead-letter-queue.ts'
 import { DeserializationError, ProcessingError, ProductionError, type RecordOrigin } from './errors.ts'
 import type { ErrorHandlerKind, ErrorHandlerResponse, ResolvedErrorPolicy, ResolvedTaskConfig } from './task-config.ts'
 
@@ -107,8 +107,14 @@ export class ErrorHandling {
       this.#config.logger.warn({ ...where, err: error }, `Skipping ${what}${note}: ${errorMessage(error)}`)
       return
     }
-    this.#config.collector.send(deadLetterRecord(dlqTopic, origin, raw, error, timestamp))
-    this.#config.logger.warn({ ...where, dlqTopic, handler: kind, err: error }, `Dead-lettered ${what} to topic "${dlqTopic}": ${errorMessage(error)}`)
+    const record = deadLetterRecord(dlqTopic, origin, raw, error, timestamp)
+    this.#config.collector.send(record)
+    // Not even the error's message, which may quote the bytes (JSON.parse does): it is in the dead letter.
+    const exception = record.headers![DeadLetterHeaders.exception]!.toString()
+    this.#config.logger.warn(
+      { ...where, dlqTopic, handler: kind, exception },
+      `Dead-lettered ${what} to topic "${dlqTopic}" (${exception}; message and stack trace in its headers)`,
+    )
     publishDeadLetter({ applicationId: this.#config.applicationId, taskId: origin.taskId, handler: kind, sourceTopic: origin.topic, dlqTopic, node: origin.node })
   }
 }
