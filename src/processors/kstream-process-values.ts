@@ -58,6 +58,9 @@ export class KStreamProcessValues<K, VIn, VOut> implements Processor<K, VIn, K, 
       commit: () => context.commit(),
       currentStreamTimeMs: () => context.currentStreamTimeMs(),
       currentSystemTimeMs: () => context.currentSystemTimeMs(),
+      get metrics() {
+        return context.metrics
+      },
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { StateStore } from '../state/store.ts'
 import type { Record, RecordMetadata } from './record.ts'
+import type { ProcessorMetrics } from '../instrumentation/business-metrics.ts'
 
 /** Stream time advances with the records' timestamps; wall-clock time with the system clock. */
 export type PunctuationType = 'stream-time' | 'wall-clock'
@@ -34,6 +35,11 @@ export interface ProcessorContext<KForward = unknown, VForward = unknown> {
   commit(): void
   currentStreamTimeMs(): number
   currentSystemTimeMs(): number
+  /**
+   * Business metrics of this processor: counters and histograms labelled with the application,
+   * task and node for you (no-ops when the app runs with `metrics: false`). Create them in `init`.
+   */
+  readonly metrics: ProcessorMetrics
 }
 
 /**

@@ -1,3 +1,4 @@
+import { noopProcessorMetrics } from '../../src/instrumentation/business-metrics.ts'
 import type { Cancellable, ProcessorContext } from '../../src/processors/processor.ts'
 import type { Record } from '../../src/processors/record.ts'
 import type { StateStore } from '../../src/state/store.ts'
@@ -6,6 +7,7 @@ import type { StateStore } from '../../src/state/store.ts'
 export class FakeContext<K, V> implements ProcessorContext<K, V> {
   readonly applicationId = 'app'
   readonly taskId = '0_0'
+  readonly metrics = noopProcessorMetrics
   readonly forwarded: { record: Record<K, V>; childName: string | undefined }[] = []
   readonly stores = new Map<string, StateStore>()
   currentNode: unknown = 'self'

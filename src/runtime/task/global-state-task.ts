@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ConsumerRecord } from '../../client/port.ts'
+import { noopProcessorMetrics } from '../../instrumentation/business-metrics.ts'
 import type { Cancellable, Processor, ProcessorContext } from '../../processors/processor.ts'
 import { Record, type RecordMetadata } from '../../processors/record.ts'
 import type { Serde } from '../../serdes/serde.ts'
@@ -196,6 +197,7 @@ export class GlobalStateTask implements StateStoreContext {
 class GlobalProcessorContext implements ProcessorContext<unknown, unknown> {
   readonly applicationId: string
   readonly taskId = GLOBAL_TASK_ID
+  readonly metrics = noopProcessorMetrics
   metadata: RecordMetadata | undefined = undefined
   timestamp = -1
   readonly #stores: ReadonlyMap<string, StateStore>

@@ -1,6 +1,9 @@
 import type { Cancellable, ProcessorContext, Punctuator, PunctuationType } from '../../processors/processor.ts'
 import type { Record, RecordMetadata } from '../../processors/record.ts'
 import type { StateStore } from '../../state/store.ts'
+import { noopProcessorMetrics, type ProcessorMetrics, type TaskBusinessMetrics } from '../../instrumentation/business-metrics.ts'
+import type { BucketHistogram } from '../../instrumentation/histogram-buckets.ts'
+import type { RecordTracing } from '../../instrumentation/record-tracing.ts'
 import { StreamsError } from './errors.ts'
 import type { ProcessorNode } from './processor-node.ts'
 import type { Time } from './task-config.ts'
@@ -15,6 +18,13 @@ export interface ContextHost {
   requestCommit(): void
   /** Counts a record a processor dropped on purpose and logs a warning naming it. */
   recordDropped(node: ProcessorNode, reason: string, details: { readonly [key: string]: unknown }): void
+}
+
+/** What the metrics and tracing layers attach to a task's context (see task-instrumentation.ts). */
+export interface ContextInstruments {
+  readonly business: TaskBusinessMetrics | undefined
+  readonly punctuate: BucketHistogram | undefined
+  readonly tracing: RecordTracing | undefined
 }
 
 /**
@@ -37,6 +47,8 @@ export class ProcessorContextImpl implements ProcessorContext<unknown, unknown> 
   recordOffset = -1
   /** Timestamp of the record being processed, or the punctuation time. */
   timestamp = -1
+  /** Set before the processors' `init` when metrics or tracing are on. */
+  instruments: ContextInstruments | undefined = undefined
   readonly #host: ContextHost
   readonly #time: Time
 
@@ -48,25 +60,51 @@ export class ProcessorContextImpl implements ProcessorContext<unknown, unknown> 
     this.currentNode = root
   }
 
+  /**
+   * Hands a record from a source node to its children: counts it, and traces it when someone
+   * listens (a `kstreams:process` subscriber or an OpenTelemetry SDK); otherwise a plain forward.
+   */
+  processSource(source: ProcessorNode, record: Record<unknown, unknown>): void {
+    source.processed++
+    this.currentNode = source
+    const tracing = this.instruments?.tracing
+    if (tracing === undefined || !tracing.active) {
+      this.forward(record)
+      return
+    }
+    tracing.trace(
+      { taskId: this.taskId, node: source.name, topic: this.recordTopic, partition: this.recordPartition, offset: this.recordOffset, timestamp: record.timestamp, headers: record.headers },
+      (headers) => this.forward(headers === record.headers ? record : record.withHeaders(headers)),
+    )
+  }
+
   forward(record: Record<unknown, unknown>, childName?: string): void {
     const node = this.currentNode
     if (childName === undefined) {
       const children = node.children
-      for (let i = 0; i < children.length; i++) {
-        const child = children[i]!
-        this.currentNode = child
-        child.processor.process(record)
-      }
+      for (let i = 0; i < children.length; i++) this.#deliver(children[i]!, record)
     } else {
       const child = node.child(childName)
       if (child === undefined) {
         const names = node.children.map((c) => `"${c.name}"`).join(', ') || 'none'
         throw new StreamsError(`Processor "${node.name}" has no child named "${childName}" (its children: ${names})`)
       }
-      this.currentNode = child
-      child.processor.process(record)
+      this.#deliver(child, record)
     }
     this.currentNode = node
+  }
+
+  /** Node counters are plain integers; a sink's latency is observed once its record was sent. */
+  #deliver(child: ProcessorNode, record: Record<unknown, unknown>): void {
+    this.currentNode = child
+    child.processed++
+    child.processor.process(record)
+    if (child.latency !== undefined) child.latency.observe((this.#time.now() - record.timestamp) / 1000)
+  }
+
+  /** Business metrics scoped to the node running now (create them in `init`). */
+  get metrics(): ProcessorMetrics {
+    return this.instruments?.business?.forNode(this.currentNode.name) ?? noopProcessorMetrics
   }
 
   getStateStore<S extends StateStore>(name: string): S {
@@ -98,7 +136,16 @@ export class ProcessorContextImpl implements ProcessorContext<unknown, unknown> 
       throw new TypeError(`Punctuation type must be 'stream-time' or 'wall-clock', got ${String(type)}`)
     }
     if (typeof punctuator !== 'function') throw new TypeError('schedule() needs a punctuator function')
-    return this.#host.schedule(this.currentNode, Math.floor(intervalMs), type, punctuator)
+    const histogram = this.instruments?.punctuate
+    const timed: Punctuator = histogram === undefined ? punctuator : (timestamp) => {
+      const start = performance.now()
+      try {
+        punctuator(timestamp)
+      } finally {
+        histogram.observe((performance.now() - start) / 1000)
+      }
+    }
+    return this.#host.schedule(this.currentNode, Math.floor(intervalMs), type, timed)
   }
 
   recordMetadata(): RecordMetadata | undefined {

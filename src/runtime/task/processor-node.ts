@@ -11,6 +11,13 @@ export class ProcessorNode {
   readonly children: ProcessorNode[] = []
   /** Stores this node may open with `getStateStore`. */
   readonly stores: ReadonlySet<string>
+  /**
+   * Records this node received (Kafka Streams' node `process-total`): a plain integer the context
+   * increments on every forward, which the metrics layer reads at scrape time.
+   */
+  processed = 0
+  /** Set on sink nodes while metrics are on: observes each sent record's end-to-end latency in seconds. */
+  latency: { observe(seconds: number): void } | undefined = undefined
   #childByName: Map<string, ProcessorNode> | undefined
 
   constructor(name: string, processor: Processor<any, any, any, any>, stores: ReadonlySet<string> = EMPTY) {
