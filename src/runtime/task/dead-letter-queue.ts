@@ -1,6 +1,6 @@
 import { channel } from 'node:diagnostics_channel'
 import type { ClientHeaders, ConsumerRecord, ProducerRecord } from '../../client/port.ts'
-import type { ErrorHandlerKind } from './task-config.ts'
+import { DEAD_LETTER_CHANNEL, type DeadLetterMessage } from '../../instrumentation/channels.ts'
 
 /**
  * Dead-letter records (Kafka Streams 4.2, KIP-1034): the raw key and value bytes of the record that
@@ -26,18 +26,8 @@ export const DEAD_LETTER_HEADER_PREFIX = '__streams.errors.'
 /** The default dead-letter topic of an application. */
 export const defaultDeadLetterTopic = (applicationId: string): string => `${applicationId}-dlq`
 
-/** Published on `kstreams:dead-letter`, one message per dead-lettered record. */
-export interface DeadLetterMessage {
-  readonly applicationId: string
-  readonly taskId: string
-  readonly handler: ErrorHandlerKind
-  /** Undefined for a failure in a punctuator. */
-  readonly sourceTopic: string | undefined
-  readonly dlqTopic: string
-  readonly node: string
-}
-
-export const DEAD_LETTER_CHANNEL = 'kstreams:dead-letter'
+export { DEAD_LETTER_CHANNEL }
+export type { DeadLetterMessage }
 const deadLetters = channel(DEAD_LETTER_CHANNEL)
 
 export function publishDeadLetter(message: DeadLetterMessage): void {
