@@ -12,7 +12,6 @@ export interface MetricsRegistry {
 
 export interface MetricJson {
   readonly name: string
-  readonly type: string
   readonly values: ReadonlyArray<{
     readonly value: number
     readonly labels: { readonly [label: string]: string | number | undefined }
