@@ -12,6 +12,6 @@ if (process.features.typescript) {
   process.exitCode = await main(process.argv.slice(2))
 } else {
   const runner = `import(${JSON.stringify(entry)}).then(async ({ main }) => { process.exitCode = await main(process.argv.slice(1)) })`
-  const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', '--input-type=module', '-e', runner, ...process.argv.slice(2)], { stdio: 'inherit' })
+  const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', '--input-type=module', '-e', runner, '--', ...process.argv.slice(2)], { stdio: 'inherit' })
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
 }
