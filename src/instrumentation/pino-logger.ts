@@ -1,5 +1,6 @@
 import { pino } from 'pino'
 import type { Logger } from './logger.ts'
+import { PINO_REDACT_PATHS, REDACTED } from './redact.ts'
 
 /**
  * The default logger of a `KafkaStreams` app: pino at `KSTREAMS_LOG_LEVEL` (default `info`), with
@@ -8,10 +9,7 @@ import type { Logger } from './logger.ts'
 export function defaultLogger(bindings: { readonly applicationId: string }): Logger {
   return pino({
     level: process.env.KSTREAMS_LOG_LEVEL ?? 'info',
-    base: { app: bindings.applicationId },
-    redact: {
-      paths: ['*.sasl.password', '*.sasl.secretAccessKey', '*.ssl.key', '*.ssl.passphrase', 'sasl.password', 'ssl.key'],
-      censor: '[redacted]',
-    },
+    base: { applicationId: bindings.applicationId },
+    redact: { paths: PINO_REDACT_PATHS, censor: REDACTED },
   })
 }

@@ -2,7 +2,12 @@ import { EventEmitter } from 'node:events'
 import { createEmbeddedKafka } from '../client/embedded/embedded-kafka.ts'
 import { createKafkaJsClient } from '../client/kafkajs/kafkajs-client.ts'
 import type { Admin, KafkaClient } from '../client/port.ts'
+import type { Registry } from 'prom-client'
 import type { Logger } from '../instrumentation/logger.ts'
+import { loadOpenTelemetry, OtelTracerSource } from '../instrumentation/open-telemetry.ts'
+import { RecordTracing } from '../instrumentation/record-tracing.ts'
+import { redactSecrets } from '../instrumentation/redact.ts'
+import { StreamsMetrics } from '../instrumentation/streams-metrics.ts'
 import { defaultLogger } from '../instrumentation/pino-logger.ts'
 import type { Serde } from '../serdes/serde.ts'
 import type { ReadOnlyKeyValueStore, StateStore, ValueAndTimestamp } from '../state/store.ts'
@@ -45,6 +50,8 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
   readonly #config: ResolvedStreamsConfig
   readonly #client: KafkaClient
   readonly #logger: Logger
+  readonly #metrics: StreamsMetrics | undefined
+  #tracing: RecordTracing | undefined
   #admin: Admin | undefined
   #state: StreamsState = 'CREATED'
   #layout: TopicLayout | undefined
@@ -61,6 +68,7 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
     this.#source = topology
     this.#topology = compile(topology, this.#config.applicationId)
     this.#logger = config.logger ?? defaultLogger({ applicationId: this.#config.applicationId })
+    this.#metrics = config.metrics === false ? undefined : new StreamsMetrics(this.#config.applicationId, config.metrics?.registry)
     this.#client = config.client ??
       (config.kafka ? createKafkaJsClient({ logger: this.#logger.child({ component: 'kafkajs' }), ...config.kafka }) : createEmbeddedKafka())
   }
@@ -76,6 +84,11 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
    */
   get droppedRecords(): number {
     return this.#thread?.taskManager.droppedRecords() ?? 0
+  }
+
+  /** The prom-client registry this instance's metrics are in; undefined with `metrics: false`. */
+  get metricsRegistry(): Registry | undefined {
+    return this.#metrics?.registry
   }
 
   /** The application id (group id, prefix of internal topics). */
@@ -113,6 +126,10 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
 
   async #start(): Promise<void> {
     try {
+      this.#logger.info({ config: redactSecrets(this.#userConfig) }, 'Starting')
+      const tracing = this.#userConfig.tracing
+      const otel = tracing === false ? undefined : await loadOpenTelemetry()
+      this.#tracing = new RecordTracing(this.#config.applicationId, otel && new OtelTracerSource(otel, tracing === false ? undefined : tracing?.tracerProvider))
       this.#admin = this.#client.admin()
       this.#layout = await prepareInternalTopics(this.#admin, this.#topology)
       await prepareDeadLetterTopics(this.#admin, this.#config.applicationId, this.#userConfig)
@@ -256,6 +273,7 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
         },
       },
       ...(hooks ? { hooks } : {}),
+      instrumentation: { metrics: this.#metrics, tracing: this.#tracing },
     })
     this.#thread = thread
     await thread.start()
@@ -343,6 +361,11 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
     if (previous === next) return
     checkTransition(previous, next)
     this.#state = next
+    if (this.#metrics !== undefined) {
+      this.#metrics.state = next
+      // A stopped instance's series leave the registry (another instance may take its place).
+      if (next === 'NOT_RUNNING' || next === 'ERROR') this.#metrics.close()
+    }
     this.#logger.info({ state: next, previous }, `State transition from ${previous} to ${next}`)
     try {
       this.emit('stateChange', next, previous)

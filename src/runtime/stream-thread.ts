@@ -1,15 +1,19 @@
 import type { Consumer, KafkaClient, TopicPartition } from '../client/port.ts'
+import { rebalanceChannel, type RebalanceMessage } from '../instrumentation/channels.ts'
 import type { Logger } from '../instrumentation/logger.ts'
+import { observeRestore } from '../instrumentation/restore-observer.ts'
 import type { CompiledTopology } from '../topology/compile.ts'
 import { taskId as formatTaskId } from '../topology/task-id.ts'
 import type { ActiveTaskEnvironment } from './active-task.ts'
 import { TaskMigratedError, type CommitContext } from './commit.ts'
+import { consumerLag } from './consumer-lag.ts'
 import type { ResolvedStreamsConfig } from './streams-config.ts'
 import { StandbyTasks } from './standby-tasks.ts'
 import { localTaskOffsets } from './state-directory.ts'
 import { StreamsPartitionAssignor, type HostTasks } from './streams-partition-assignor.ts'
 import { StreamsProducer } from './streams-producer.ts'
 import { TaskManager } from './task-manager.ts'
+import { NO_INSTRUMENTATION, type Instrumentation } from './task/task-instrumentation.ts'
 
 export interface StreamThreadListener {
   /** Partitions were revoked: a rebalance started. */
@@ -42,6 +46,7 @@ export class StreamThread {
   readonly #listener: StreamThreadListener
   readonly #logger: Logger
   readonly #topology: CompiledTopology
+  readonly #instrumentation: Instrumentation
   #stopping = false
   #crashed = false
   #awaitingRunning = true
@@ -60,8 +65,13 @@ export class StreamThread {
     readonly env: Omit<ActiveTaskEnvironment, 'sharedProducer'>
     readonly listener: StreamThreadListener
     readonly hooks?: StreamThreadHooks
+    readonly instrumentation?: Instrumentation
   }) {
-    const { config, client, topology, env } = options
+    const { config, client, topology } = options
+    const instrumentation = options.instrumentation ?? NO_INSTRUMENTATION
+    const metrics = instrumentation.metrics
+    const env = { ...options.env, restoreListener: observeRestore(config.applicationId, options.env.restoreListener, metrics) }
+    this.#instrumentation = instrumentation
     this.#config = config
     this.#topology = topology
     this.#listener = options.listener
@@ -97,6 +107,7 @@ export class StreamThread {
     })
     const hooks = options.hooks
     this.taskManager = new TaskManager({
+      instrumentation,
       env: { ...env, sharedProducer: this.#producer },
       topology,
       consumer: this.consumer,
@@ -111,6 +122,7 @@ export class StreamThread {
         },
       }),
     })
+    metrics?.setLagProvider(() => (this.#crashed || this.#stopping ? Promise.resolve([]) : consumerLag(this.consumer, this.taskManager.tasks(), env.admin)))
   }
 
   async start(): Promise<void> {
@@ -123,7 +135,13 @@ export class StreamThread {
     while (!this.#stopping && !this.#crashed) {
       // While restoring, poll without waiting: the restoring partitions are paused, so a wait
       // would only stall the restore.
+      const metrics = this.#instrumentation.metrics
+      const polling = performance.now()
       const records = await this.consumer.poll(this.taskManager.isRestoring() ? 0 : this.#config.pollMs)
+      if (metrics !== undefined) {
+        metrics.poll.observe((performance.now() - polling) / 1000)
+        metrics.polledRecords += records.length
+      }
       if (this.#crashed) return
       try {
         if (records.length > 0) {
@@ -137,7 +155,8 @@ export class StreamThread {
           this.#listener.onRunning()
         }
         const now = Date.now()
-        this.taskManager.process(now)
+        const processing = performance.now()
+        if (this.taskManager.process(now) > 0) metrics?.process.observe((performance.now() - processing) / 1000)
         if (now - this.#lastCommit >= this.#config.commitIntervalMs || this.taskManager.commitRequested()) {
           await this.taskManager.commit()
           this.#lastCommit = Date.now()
@@ -209,6 +228,7 @@ export class StreamThread {
     this.#awaitingRunning = true
     this.#awaitingAssignment = true
     this.#listener.onRebalance()
+    this.#publishRebalance({ applicationId: this.#config.applicationId, phase: 'revoked' })
     try {
       await this.taskManager.handleRevocation()
     } catch (error) {
@@ -228,6 +248,13 @@ export class StreamThread {
     this.standbys.retain(standby)
     await this.taskManager.handleAssignment(active)
     await this.standbys.create(standby)
+    const metrics = this.#instrumentation.metrics
+    if (metrics !== undefined) metrics.rebalances++
+    this.#publishRebalance({ applicationId: this.#config.applicationId, phase: 'assigned', activeTasks: active, standbyTasks: standby })
+  }
+
+  #publishRebalance(message: RebalanceMessage): void {
+    if (rebalanceChannel.hasSubscribers) rebalanceChannel.publish(message)
   }
 
   /** `host:port` → tasks, from the latest assignment (interactive-query metadata). */

@@ -1,6 +1,8 @@
 import type { KafkaJsClientConfig } from '../client/kafkajs/kafkajs-client.ts'
 import type { KafkaClient } from '../client/port.ts'
 import type { Logger } from '../instrumentation/logger.ts'
+import type { TracingConfig } from '../instrumentation/tracing-config.ts'
+import type { MetricsConfig } from '../instrumentation/streams-metrics.ts'
 import type { Serde } from '../serdes/serde.ts'
 import type { StateRestoreListener } from './changelog-restorer.ts'
 import type { ErrorPolicy } from './task/task-config.ts'
@@ -58,6 +60,17 @@ export interface StreamsConfig {
   /** Default `shutdown_client`. */
   readonly uncaughtExceptionHandler?: (error: unknown) => UncaughtExceptionResponse
   readonly restoreListener?: StateRestoreListener
+  /**
+   * Prometheus metrics (prom-client): `{ registry }` to use your own registry, prom-client's
+   * default `register` otherwise; `false` turns them off. See docs/observability.md.
+   */
+  readonly metrics?: MetricsConfig
+  /**
+   * OpenTelemetry spans per processed record when `@opentelemetry/api` is installed and an SDK is
+   * registered (or `{ tracerProvider }` is given); `false` turns them off. Diagnostics channels
+   * work either way.
+   */
+  readonly tracing?: TracingConfig
 }
 
 export interface ResolvedStreamsConfig {

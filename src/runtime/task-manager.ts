@@ -1,10 +1,12 @@
 import type { Consumer, ConsumerRecord, TopicPartition } from '../client/port.ts'
 import { partitionKey } from '../client/port.ts'
+import { commitChannel, type CommitMessage } from '../instrumentation/channels.ts'
 import type { Logger } from '../instrumentation/logger.ts'
 import type { CompiledTopology } from '../topology/compile.ts'
 import { parseTaskId } from '../topology/task-id.ts'
 import { ActiveTask, type ActiveTaskEnvironment } from './active-task.ts'
 import { commitTasks, type CommitContext } from './commit.ts'
+import { detachTask, instrumentTask, NO_INSTRUMENTATION, type Instrumentation } from './task/task-instrumentation.ts'
 
 /**
  * The tasks this instance runs (Kafka Streams' `TaskManager`): creates them from an assignment,
@@ -19,6 +21,7 @@ export class TaskManager {
   readonly #consumer: Consumer
   readonly #commitContext: (checkpoint: boolean) => CommitContext
   readonly #logger: Logger
+  readonly #instrumentation: Instrumentation
   readonly #tasks = new Map<string, ActiveTask>()
   readonly #byInput = new Map<string, ActiveTask>()
   /** What tasks already closed had dropped: the count outlives them, as Kafka's task metrics roll up. */
@@ -29,12 +32,14 @@ export class TaskManager {
     readonly topology: CompiledTopology
     readonly consumer: Consumer
     readonly commitContext: (checkpoint: boolean) => CommitContext
+    readonly instrumentation?: Instrumentation
   }) {
     this.#env = options.env
     this.#topology = options.topology
     this.#consumer = options.consumer
     this.#commitContext = options.commitContext
     this.#logger = options.env.logger
+    this.#instrumentation = options.instrumentation ?? NO_INSTRUMENTATION
   }
 
   tasks(): IterableIterator<ActiveTask> {
@@ -87,7 +92,11 @@ export class TaskManager {
         continue
       }
       const { subtopology, partition } = parseTaskId(id)
-      const task = await ActiveTask.create(this.#env, this.#topology.subtopology(subtopology), partition)
+      // Each task logs through a child logger naming it, its own lines and its stores' alike.
+      const logger = this.#logger.child({ component: 'task', taskId: id, partition })
+      const env = { ...this.#env, logger, taskConfig: { ...this.#env.taskConfig, logger } }
+      const task = await ActiveTask.create(env, this.#topology.subtopology(subtopology), partition)
+      instrumentTask(task.task, this.#instrumentation)
       this.#tasks.set(id, task)
       created.push(task)
       for (const tp of task.inputs) this.#byInput.set(partitionKey(tp.topic, tp.partition), task)
@@ -154,7 +163,20 @@ export class TaskManager {
 
   async commit(options: { readonly checkpoint?: boolean } = {}): Promise<number> {
     const ctx = this.#commitContext(options.checkpoint ?? !this.#env.exactlyOnce)
-    return commitTasks(this.#tasks.values(), ctx)
+    const metrics = this.#instrumentation.metrics
+    const start = performance.now()
+    let committed: number
+    if (commitChannel.hasSubscribers) {
+      const message: CommitMessage = { applicationId: this.#env.applicationId, exactlyOnce: ctx.exactlyOnce, taskIds: this.activeTaskIds() }
+      committed = await commitChannel.tracePromise(async () => (message.committed = await commitTasks(this.#tasks.values(), ctx)), message)
+    } else {
+      committed = await commitTasks(this.#tasks.values(), ctx)
+    }
+    if (committed > 0 && metrics !== undefined) {
+      metrics.commits++
+      metrics.commit.observe((performance.now() - start) / 1000)
+    }
+    return committed
   }
 
   /** Clean shutdown: commit, then close every task (checkpoints written, under exactly-once too). */
@@ -171,6 +193,7 @@ export class TaskManager {
   async #remove(id: string, t: ActiveTask, clean: boolean): Promise<void> {
     this.#tasks.delete(id)
     this.#droppedByClosedTasks += t.task.droppedRecords
+    detachTask(id, this.#instrumentation)
     for (const tp of t.inputs) {
       const key = partitionKey(tp.topic, tp.partition)
       if (this.#byInput.get(key) === t) this.#byInput.delete(key)
