@@ -15,6 +15,7 @@ import { compile, type CompiledTopology } from '../topology/compile.ts'
 import type { Topology } from '../topology/topology.ts'
 import { queryableStore } from './composite-read-only-store.ts'
 import { prepareDeadLetterTopics } from './dead-letter-topics.ts'
+import { topicMessageLimits } from './topic-message-limits.ts'
 import { IllegalStateError } from './errors.ts'
 import { GlobalStreamThread } from './global-stream-thread.ts'
 import { prepareInternalTopics, type TopicLayout } from './internal-topics.ts'
@@ -53,6 +54,7 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
   readonly #metrics: StreamsMetrics | undefined
   #tracing: RecordTracing | undefined
   #admin: Admin | undefined
+  #messageLimits: ReadonlyMap<string, number> = new Map()
   #state: StreamsState = 'CREATED'
   #layout: TopicLayout | undefined
   #thread: StreamThread | undefined
@@ -133,6 +135,7 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
       this.#admin = this.#client.admin()
       this.#layout = await prepareInternalTopics(this.#admin, this.#topology)
       await prepareDeadLetterTopics(this.#admin, this.#config.applicationId, this.#userConfig)
+      this.#messageLimits = await topicMessageLimits(this.#admin, this.#topology.subtopologies.flatMap((s) => s.sinkTopics))
       if (this.#topology.globalStores.length > 0) {
         this.#global = new GlobalStreamThread({
           client: this.#client,
@@ -348,6 +351,7 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
       ...(c.processingExceptionHandler ? { processingExceptionHandler: c.processingExceptionHandler } : {}),
       ...(c.productionExceptionHandler ? { productionExceptionHandler: c.productionExceptionHandler } : {}),
       ...(c.maxRequestSize !== undefined ? { maxRequestSize: c.maxRequestSize } : {}),
+      ...(this.#messageLimits.size > 0 ? { topicMessageLimits: this.#messageLimits } : {}),
       ...(this.#global ? { globalStores: this.#global.stores } : {}),
     }
   }

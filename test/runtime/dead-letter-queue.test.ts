@@ -89,6 +89,24 @@ test('at-least-once: <applicationId>-dlq is created at start; the dead letter la
   assert.equal(await committed(kafka, 'shop'), 3)
 })
 
+test('an output record over the topic\'s own max.message.bytes is a production error of that record, not a refused batch', async (t) => {
+  using state = tempStateDir()
+  const kafka = createEmbeddedKafka()
+  kafka.createTopic(IN, 1)
+  kafka.createTopic(OUT, 1, { 'max.message.bytes': '2000' })
+  const app = shop(kafka, state.dir, new Set(), { productionExceptionHandler: 'dlq' })
+  closeAfter(t, app)
+  await app.start()
+  await send(kafka, ['a', 'x'.repeat(5000), 'b'])
+  await waitFor(() => values(kafka, OUT).length === 2 && values(kafka, 'shop-dlq').length === 1, 5000, 'the output and the dead letter')
+  await app.close()
+  assert.deepEqual(values(kafka, OUT), ['a', 'b'])
+  const [dead] = kafka.records('shop-dlq')
+  assert.equal(dead!.value!.length, 5000)
+  assert.equal(dead!.headers[DeadLetterHeaders.node]!.toString(), 'accepted-sink')
+  assert.match(dead!.headers[DeadLetterHeaders.message]!.toString(), /larger than max.message.bytes of topic "accepted" \(2000\)/)
+})
+
 test('exactly-once: killed after dead-lettering, before the commit, no dead letter is visible; after the restart exactly one', async (t) => {
   using state = tempStateDir()
   const kafka = createEmbeddedKafka({ sessionTimeoutMs: 300, rebalanceTimeoutMs: 300 })

@@ -86,15 +86,16 @@ export class ProductionError extends ProcessingError {
 }
 
 
-/** An output record bigger than the producer may send (Kafka's `RecordTooLargeException`). */
+/** An output record bigger than the producer may send or the topic may take (Kafka's `RecordTooLargeException`). */
 export class RecordTooLargeError extends StreamsError {
   override name = 'RecordTooLargeError'
   readonly size: number
-  readonly maxRequestSize: number
+  readonly limit: number
 
-  constructor(topic: string, size: number, maxRequestSize: number) {
-    super(`The record for topic "${topic}" is ${size} bytes when serialized, larger than maxRequestSize (${maxRequestSize})`)
+  /** `limitName`: `maxRequestSize`, or the topic's `max.message.bytes`. */
+  constructor(topic: string, size: number, limit: number, limitName = 'maxRequestSize') {
+    super(`The record for topic "${topic}" is ${size} bytes when serialized, larger than ${limitName} (${limit})`)
     this.size = size
-    this.maxRequestSize = maxRequestSize
+    this.limit = limit
   }
 }

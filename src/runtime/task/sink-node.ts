@@ -13,6 +13,8 @@ export interface SinkProduction {
   readonly errors: ErrorHandling
   /** Largest record, as estimated on the wire; see `estimatedRecordSize`. */
   readonly maxRequestSize: number
+  /** Topic → its own `max.message.bytes`, where one is set. */
+  readonly topicMessageLimits: ReadonlyMap<string, number>
 }
 
 /**
@@ -30,6 +32,8 @@ export class SinkProcessor implements Processor<any, any> {
   readonly #partitioner: StreamPartitioner<any, any> | undefined
   readonly #collector: RecordCollector
   readonly #production: SinkProduction
+  /** The size limit of the static topic, worked out once. */
+  readonly #staticLimit: number | undefined
 
   constructor(
     name: string,
@@ -48,6 +52,7 @@ export class SinkProcessor implements Processor<any, any> {
     this.#partitioner = partitioner
     this.#collector = collector
     this.#production = production
+    this.#staticLimit = this.#staticTopic === undefined ? undefined : this.#limitFor(this.#staticTopic)
   }
 
   process(record: Record<any, any>): void {
@@ -62,11 +67,13 @@ export class SinkProcessor implements Processor<any, any> {
       return
     }
     const headers = toClientHeaders(record.headers)
-    const max = this.#production.maxRequestSize
+    const max = this.#staticLimit ?? this.#limitFor(topic)
     if ((key?.length ?? 0) + (value?.length ?? 0) + RECORD_BATCH_OVERHEAD > max) {
       const size = estimatedRecordSize(key, value, headers)
       if (size > max) {
-        this.#productionFailed(topic, new RecordTooLargeError(topic, size, max), record.timestamp)
+        const byTopic = max < this.#production.maxRequestSize
+        const error = new RecordTooLargeError(topic, size, max, byTopic ? `max.message.bytes of topic "${topic}"` : 'maxRequestSize')
+        this.#productionFailed(topic, error, record.timestamp)
         return
       }
     }
@@ -87,6 +94,11 @@ export class SinkProcessor implements Processor<any, any> {
       }
       this.#collector.send({ topic, partition, key, value, timestamp: record.timestamp, headers })
     }
+  }
+
+  #limitFor(topic: string): number {
+    const own = this.#production.topicMessageLimits.get(topic)
+    return own === undefined ? this.#production.maxRequestSize : Math.min(own, this.#production.maxRequestSize)
   }
 
   #productionFailed(topic: string, error: unknown, timestamp: number): void {

@@ -91,7 +91,7 @@ export class StreamTask implements ContextHost, HeadFailureHandler, PunctuationR
           spec.spec.valueSerde ?? cfg.defaultValueSerde,
           spec.spec.partitioner,
           cfg.collector,
-          { taskId: this.id, errors: this.#errors, maxRequestSize: cfg.maxRequestSize },
+          { taskId: this.id, errors: this.#errors, maxRequestSize: cfg.maxRequestSize, topicMessageLimits: cfg.topicMessageLimits },
         )
         node = new ProcessorNode(spec.name, sink)
       }

@@ -74,6 +74,8 @@ export interface TaskConfig {
    * a bigger one is a production error of that record instead of a batch the broker refuses.
    */
   readonly maxRequestSize?: number
+  /** Topic → `max.message.bytes` set on that output topic, when lower than `maxRequestSize` it is the limit. */
+  readonly topicMessageLimits?: ReadonlyMap<string, number>
   /** Used where a source or sink has no serde; without one, keys and values stay `Buffer`. */
   readonly defaultKeySerde?: Serde<any>
   readonly defaultValueSerde?: Serde<any>
@@ -100,6 +102,7 @@ export interface ResolvedTaskConfig {
   readonly processingExceptionHandler: ResolvedErrorPolicy
   readonly productionExceptionHandler: ResolvedErrorPolicy
   readonly maxRequestSize: number
+  readonly topicMessageLimits: ReadonlyMap<string, number>
   readonly defaultKeySerde: Serde<any> | undefined
   readonly defaultValueSerde: Serde<any> | undefined
   readonly globalStores: ReadonlyMap<string, StateStore>
@@ -138,6 +141,7 @@ export function resolveTaskConfig(config: TaskConfig): ResolvedTaskConfig {
     processingExceptionHandler: resolveErrorPolicy(config.processingExceptionHandler, 'processingExceptionHandler'),
     productionExceptionHandler: resolveErrorPolicy(config.productionExceptionHandler, 'productionExceptionHandler'),
     maxRequestSize: config.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE,
+    topicMessageLimits: config.topicMessageLimits ?? new Map(),
     defaultKeySerde: config.defaultKeySerde,
     defaultValueSerde: config.defaultValueSerde,
     globalStores: config.globalStores ?? new Map(),
