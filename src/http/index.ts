@@ -4,7 +4,8 @@
  * at `/`. See docs/http.md.
  */
 export { startStreamsHttpServer, StreamsHttpServer } from './server.ts'
-export type { StreamsHttpServerOptions } from './server.ts'
+export type { AppRequest, StreamsHttpServerOptions } from './server.ts'
+export { HttpError } from './http-error.ts'
 export { integerKeys, storeKey, stringKeys } from './store-keys.ts'
 export type { StoreKeyFormat } from './store-keys.ts'
 export type { MetricJson, MetricsRegistry, MetricsSnapshot } from './metrics-snapshot.ts'

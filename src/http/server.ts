@@ -28,6 +28,17 @@ export interface StreamsHttpServerOptions {
   readonly keys?: { readonly [store: string]: StoreKeyFormat<any> }
   /** How long a forwarded query may take; default 5000 ms. */
   readonly forwardTimeoutMs?: number
+  /**
+   * The application's own GET routes, tried after the built-in ones (and behind the same token):
+   * answer a value to send as JSON, or undefined for a 404; throw an `HttpError` for another status.
+   */
+  readonly routes?: (request: AppRequest) => unknown
+}
+
+/** A GET the built-in routes did not answer: the path split at `/` (decoded) and the query. */
+export interface AppRequest {
+  readonly path: ReadonlyArray<string>
+  readonly query: URLSearchParams
 }
 
 const DEFAULT_LIMIT = 1000
@@ -141,6 +152,8 @@ export class StreamsHttpServer {
       if (b === 'all' && (range.from !== undefined || range.to !== undefined)) throw new HttpError(400, '/all takes no from/to; use /stores/:store?from=&to=')
       return sendAnswer(res, await queryRange(ctx, a, range, forwardedBy))
     }
+    const answer = this.#options.routes === undefined ? undefined : await this.#options.routes({ path, query })
+    if (answer !== undefined) return sendJson(res, 200, answer)
     throw new HttpError(404, `no route ${'/' + path.map(encodeURIComponent).join('/')}; try /, /livez, /readyz, /metrics, /topology, /api/status, /stores/:store/:key, /stores/:store?from=&to=, /stores/:store/all`)
   }
 

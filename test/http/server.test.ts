@@ -129,7 +129,7 @@ describe('the HTTP endpoint of one instance (embedded broker)', () => {
     using state = tempStateDir()
     const kafka = createEmbeddedKafka()
     kafka.createTopic(INPUT, 1)
-    const server = new StreamsHttpServer()
+    const server = new StreamsHttpServer({ routes: ({ path, query }) => (path[0] === 'hello' ? { hello: query.get('name') } : undefined) })
     t.after(() => server.close())
     const address = await server.listen()
     const detached = await get(server.url, '/api/status')
@@ -145,5 +145,8 @@ describe('the HTTP endpoint of one instance (embedded broker)', () => {
     const answer = await get(server.url, '/stores/counts/two')
     assert.equal(answer.status, 200)
     assert.equal(answer.json.servedBy, address)
+    // The application's own routes come after the built-in ones.
+    assert.deepEqual((await get(server.url, '/hello?name=x')).json, { hello: 'x' })
+    assert.equal((await get(server.url, '/goodbye')).status, 404)
   })
 })
