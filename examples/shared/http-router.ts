@@ -1,20 +1,13 @@
 /**
- * The examples' interactive-query plumbing (node:http, no framework): a JSON server that answers
- * GETs through the app's router, the instance-to-instance hop, and which instance (`host:port`)
- * holds what — from the instance's view of the group (`queryMetadataForKey`, `allMetadata`).
+ * The examples' interactive-query plumbing: the app's own JSON routes served by the library's
+ * HTTP endpoint (`kstreams/http`, which adds /livez, /readyz, /metrics, /topology, /stores/... and
+ * the live web view at /), the instance-to-instance hop, and which instance (`host:port`) holds
+ * what — from the instance's view of the group (`queryMetadataForKey`, `allMetadata`).
  */
-import { createServer } from 'node:http'
-import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { KafkaStreams, Serde } from 'kstreams'
+import { HttpError, StreamsHttpServer } from 'kstreams/http'
 
-/** An error answered with its HTTP status. */
-export class HttpError extends Error {
-  readonly status: number
-  constructor(status: number, message: string) {
-    super(message)
-    this.status = status
-  }
-}
+export { HttpError }
 
 /** `host:port` of a `HostInfo`. */
 export const hostOf = (info: { readonly host: string; readonly port: number }): string => `${info.host}:${info.port}`
@@ -55,52 +48,39 @@ export async function fetchJson<T>(url: string, notFoundAs = 404): Promise<T> {
 /** Answers a GET: the path split at `/` (decoded), answered as JSON; throw an `HttpError` for another status. */
 export type Router<App> = (app: App, path: string[]) => Promise<unknown>
 
-/** Serves the queries of one instance; `listen` first, then `attach` the running app (503 until then). */
-export class JsonServer<App> {
-  readonly #server: Server
+/**
+ * Serves the queries of one instance; `listen` first, then `attach` the running app (503 until
+ * then). The app's routes come after the library's built-in ones.
+ */
+export class JsonServer<App extends { readonly streams: KafkaStreams }> {
   readonly #route: Router<App>
+  #server: StreamsHttpServer | undefined
   #app: App | undefined
 
   constructor(route: Router<App>) {
     this.#route = route
-    this.#server = createServer((req, res) => void this.#handle(req, res))
   }
 
   /** Listens (port 0 picks a free one) and returns the `host:port` to advertise. */
   async listen(port: number, host = '127.0.0.1'): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject)
-      this.#server.listen(port, host, () => resolve())
+    this.#server = new StreamsHttpServer({
+      host,
+      routes: ({ path }) => {
+        if (this.#app === undefined) throw new HttpError(503, 'starting')
+        return this.#route(this.#app, [...path])
+      },
     })
-    const address = this.#server.address()
-    return `${host}:${typeof address === 'object' && address !== null ? address.port : port}`
+    return this.#server.listen(port)
   }
 
   attach(app: App): void {
     this.#app = app
+    this.#server?.attach(app.streams)
   }
 
   async close(): Promise<void> {
-    this.#server.closeAllConnections()
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()))
+    await this.#server?.close()
   }
-
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    try {
-      const app = this.#app
-      if (app === undefined) throw new HttpError(503, 'starting')
-      if (req.method !== 'GET') throw new HttpError(405, 'only GET')
-      const path = new URL(req.url ?? '/', 'http://localhost').pathname.split('/').filter(Boolean).map(decodeURIComponent)
-      send(res, 200, await this.#route(app, path))
-    } catch (error) {
-      send(res, error instanceof HttpError ? error.status : 500, { error: (error as Error).message })
-    }
-  }
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' })
-  res.end(`${JSON.stringify(body, null, 2)}\n`)
 }
 
 /** 503 unless the instance is RUNNING: its stores are not to be read while it rebalances. */
