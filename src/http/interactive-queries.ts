@@ -44,11 +44,21 @@ export async function queryKey(ctx: QueryContext, storeName: string, keyText: st
   const format = keyFormat(ctx, storeName)
   const key = parse(format, keyText, 'key')
   const self = ctx.self()
-  if (forwardedBy === undefined && !store.global && ctx.streams.applicationServer !== undefined) {
-    const owner = ctx.streams.queryMetadataForKey(storeName, key, format.serde)?.activeHost
-    if (owner === undefined) throw unavailable(`no instance holds key "${keyText}" of store "${storeName}" right now (state ${ctx.streams.state}; rebalancing?); retry`)
-    const ownerAddress = `${owner.host}:${owner.port}`
-    if (ownerAddress !== self) return forward(ctx, ownerAddress, `/stores/${encodeURIComponent(storeName)}?key=${encodeURIComponent(keyText)}`)
+  if (!store.global) {
+    const metadata = ctx.streams.queryMetadataForKey(storeName, key, format.serde)
+    if (ctx.streams.applicationServer !== undefined) {
+      const owner = metadata?.activeHost
+      if (owner === undefined) throw unavailable(`no instance holds key "${keyText}" of store "${storeName}" right now (state ${ctx.streams.state}; rebalancing?); retry`)
+      const ownerAddress = `${owner.host}:${owner.port}`
+      if (ownerAddress !== self) {
+        // Forwarded here, yet owned elsewhere: the two instances saw different rebalances.
+        if (forwardedBy !== undefined) throw unavailable(`instance ${forwardedBy} routed key "${keyText}" here, but ${ownerAddress} holds it now (rebalancing); retry`)
+        return forward(ctx, ownerAddress, `/stores/${encodeURIComponent(storeName)}?key=${encodeURIComponent(keyText)}`)
+      }
+    }
+    // A key of a task still restoring (or not here) would read as missing: say so instead.
+    const task = metadata === undefined ? undefined : `${store.subtopology}_${metadata.partition}`
+    if (task !== undefined && !runsHere(ctx, task)) throw unavailable(`task ${task}, which holds key "${keyText}" of store "${storeName}", is not running on this instance right now (restoring or rebalancing); retry`)
   }
   const value = readLocal(ctx, storeName, (view) => view.get(key))
   if (value === undefined) return { status: 404, body: { store: storeName, key, value: null, servedBy: self, error: `no value for key "${keyText}" in store "${storeName}"` }, servedBy: self }
@@ -114,6 +124,10 @@ function compareKeys(a: unknown, b: unknown): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0
   return 0
+}
+
+function runsHere(ctx: QueryContext, taskId: string): boolean {
+  return ctx.streams.metadataForLocalThreads().some((t) => t.activeTasks.some((a) => a.taskId === taskId && a.state === 'running'))
 }
 
 function knownStore(ctx: QueryContext, name: string): StoreGraph {
