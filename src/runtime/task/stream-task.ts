@@ -266,6 +266,7 @@ export class StreamTask implements ContextHost, HeadFailureHandler, PunctuationR
   prepareCommit(): TopicPartitionOffset[] {
     if (this.#state === 'failed') throw new StreamsError(`Task ${this.id} failed and must be closed dirty, not committed`)
     if (this.#state === 'closed') throw new StreamsError(`Task ${this.id} is closed`)
+    this.#errors.current = undefined // what caches forward now is not the last record's output
     this.stateManager.flush()
     this.#undo.clear()
     const offsets: TopicPartitionOffset[] = []
@@ -311,6 +312,7 @@ export class StreamTask implements ContextHost, HeadFailureHandler, PunctuationR
       }
     }
     try {
+      this.#errors.current = undefined
       if (clean && this.#state !== 'failed') this.stateManager.flush()
     } catch (error) {
       first ??= error
