@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import type { KafkaJsClientConfig } from '../client/kafkajs/kafkajs-client.ts'
 import { replayDeadLetters, type ReplayResult } from './dlq-replay.ts'
 
 const USAGE = `Usage: kstreams-dlq replay --brokers host:port[,host:port] --application-id <id> [options]
@@ -8,6 +10,7 @@ progress is the committed offset of the consumer group <application-id>-dlq-repl
 
 Options:
   --brokers <list>          Kafka bootstrap servers, comma-separated (or KAFKA_BROKERS)
+  --client-config <file>    JSON with further client settings (ssl, sasl, clientId, ...)
   --application-id <id>     the Kafka Streams application id
   --dlq-topic <topic>       default <application-id>-dlq
   --group <id>              default <application-id>-dlq-replay
@@ -24,6 +27,7 @@ export async function main(argv: ReadonlyArray<string>, out: (line: string) => v
       allowPositionals: true,
       options: {
         brokers: { type: 'string' },
+        'client-config': { type: 'string' },
         'application-id': { type: 'string' },
         'dlq-topic': { type: 'string' },
         group: { type: 'string' },
@@ -40,7 +44,14 @@ export async function main(argv: ReadonlyArray<string>, out: (line: string) => v
     out(USAGE)
     return 0
   }
-  const brokers = (values.brokers ?? process.env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter((b) => b.length > 0)
+  let settings: Partial<KafkaJsClientConfig> = {}
+  try {
+    if (values['client-config'] !== undefined) settings = JSON.parse(readFileSync(values['client-config'], 'utf8')) as Partial<KafkaJsClientConfig>
+  } catch (error) {
+    err(`kstreams-dlq: cannot read --client-config: ${(error as Error).message}`)
+    return 2
+  }
+  const brokers = (values.brokers ?? settings.brokers?.join(',') ?? process.env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter((b) => b.length > 0)
   const applicationId = values['application-id']
   if (positionals[0] !== 'replay' || positionals.length !== 1 || brokers.length === 0 || applicationId === undefined) {
     err(USAGE)
@@ -49,7 +60,7 @@ export async function main(argv: ReadonlyArray<string>, out: (line: string) => v
   try {
     const result = await replayDeadLetters({
       applicationId,
-      kafka: { brokers, clientId: `${applicationId}-dlq-replay` },
+      kafka: { clientId: `${applicationId}-dlq-replay`, ...settings, brokers },
       ...(values['dlq-topic'] !== undefined && { dlqTopic: values['dlq-topic'] }),
       ...(values.group !== undefined && { groupId: values.group }),
       dryRun: values['dry-run'],
