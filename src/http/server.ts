@@ -105,7 +105,7 @@ export class StreamsHttpServer {
   }
 
   #registry(): MetricsRegistry | undefined {
-    return this.#options.registry ?? (this.#streams as { metricsRegistry?: MetricsRegistry } | undefined)?.metricsRegistry
+    return this.#options.registry ?? this.#streams?.metricsRegistry
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
