@@ -38,11 +38,11 @@ interface Instance {
 }
 
 /** Two instances, each advertising its own HTTP server as its applicationServer. */
-async function twoInstances(t: { after(fn: () => Promise<void> | void): void }, input: string, config: Omit<StreamsConfig, 'applicationServer' | 'stateDir'>): Promise<Instance[]> {
+async function twoInstances(t: { after(fn: () => Promise<void> | void): void }, input: string, config: Omit<StreamsConfig, 'applicationServer' | 'stateDir'>, token?: string): Promise<Instance[]> {
   const out: Instance[] = []
   for (let i = 0; i < 2; i++) {
     const stateDir = mkdtempSync(join(tmpdir(), 'kstreams-http-'))
-    const server = new StreamsHttpServer()
+    const server = new StreamsHttpServer(token === undefined ? {} : { token })
     const address = await server.listen()
     const streams = new KafkaStreams(countingTopology(input), { ...config, stateDir, applicationServer: address })
     server.attach(streams)
@@ -68,10 +68,10 @@ async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, 
 }
 
 /** Waits for a balanced assignment and every key counted, then checks every key through both servers. */
-async function checkRoutedQueries(t: { diagnostic(message: string): void }, instances: Instance[], expected: Map<string, number>, timeoutMs: number): Promise<void> {
+async function checkRoutedQueries(t: { diagnostic(message: string): void }, instances: Instance[], expected: Map<string, number>, timeoutMs: number, headers: { [name: string]: string } = {}): Promise<void> {
   await eventually(async () => instances.map((x) => [x.streams.state, x.streams.activeTasks().length]),
     (s) => s.every(([state, n]) => state === 'RUNNING' && n === PARTITIONS / 2), timeoutMs, 'both instances RUNNING with 3 tasks each')
-  const all = await eventually(() => get(instances[0]!.server.url, '/stores/counts/all'),
+  const all = await eventually(() => get(instances[0]!.server.url, '/stores/counts/all', headers),
     (a) => a.status === 200 && a.json.count === expected.size && a.json.entries.every((e: { key: string; value: number }) => e.value === expected.get(e.key)),
     timeoutMs, 'every key counted, as /all through instance 1 sees it')
   // /all gathered both instances' local stores, each entry naming where it came from.
@@ -83,7 +83,7 @@ async function checkRoutedQueries(t: { diagnostic(message: string): void }, inst
   for (const asked of instances) {
     let forwarded = 0
     for (const [key, count] of expected) {
-      const answer = await get(asked.server.url, `/stores/counts/${encodeURIComponent(key)}`)
+      const answer = await get(asked.server.url, `/stores/counts/${encodeURIComponent(key)}`, headers)
       assert.equal(answer.status, 200, `${key} via ${asked.address}: ${answer.text}`)
       assert.equal(answer.json.value, count, `${key} via ${asked.address}`)
       const owner = asked.streams.queryMetadataForKey('counts', key, Serdes.string())!.activeHost!
@@ -96,21 +96,35 @@ async function checkRoutedQueries(t: { diagnostic(message: string): void }, inst
     assert.ok(forwarded >= KEYS / 4 && forwarded <= (KEYS * 3) / 4, `${asked.address} forwarded ${forwarded} of ${KEYS} keys`)
   }
   // A range across both instances, merged in key order.
-  const range = await get(instances[1]!.server.url, '/stores/counts?from=key-1&to=key-2')
+  const range = await get(instances[1]!.server.url, '/stores/counts?from=key-1&to=key-2', headers)
   const inRange = [...expected.keys()].filter((k) => k >= 'key-1' && k <= 'key-2').sort()
   assert.deepEqual(range.json.entries.map((e: { key: string }) => e.key), inRange)
 }
 
 describe('routed interactive queries across two instances', () => {
-  test('on the embedded broker', async (t) => {
+  test('on the embedded broker, with a bearer token every instance shares', async (t) => {
     const kafka: KafkaClient & { createTopic(name: string, partitions: number): void } = createEmbeddedKafka()
     kafka.createTopic('clicks', PARTITIONS)
-    const instances = await twoInstances(t, 'clicks', { applicationId: 'http-routed', client: kafka, logger: silentLogger, commitIntervalMs: 50, pollMs: 20 })
+    const instances = await twoInstances(t, 'clicks', { applicationId: 'http-routed', client: kafka, logger: silentLogger, commitIntervalMs: 50, pollMs: 20 }, 'shared-token')
     const producer = kafka.producer({})
     await producer.connect()
     await producer.send(keyedRecords('clicks', RECORDS, KEYS))
     await producer.close()
-    await checkRoutedQueries(t, instances, expectedCounts(RECORDS, KEYS), 20_000)
+    const auth = { authorization: 'Bearer shared-token' }
+    await checkRoutedQueries(t, instances, expectedCounts(RECORDS, KEYS), 20_000, auth)
+
+    // The other instance's HTTP server gone (its KafkaStreams still running): its keys are a 503 to retry.
+    const [first, second] = instances as [Instance, Instance]
+    await second.server.close()
+    const theirs = [...expectedCounts(RECORDS, KEYS).keys()].find((k) => {
+      const owner = first.streams.queryMetadataForKey('counts', k, Serdes.string())?.activeHost
+      return owner !== undefined && `${owner.host}:${owner.port}` === second.address
+    })!
+    const unreachable = await get(first.server.url, `/stores/counts/${theirs}`, auth)
+    assert.equal(unreachable.status, 503)
+    assert.equal(unreachable.headers.get('retry-after'), '1')
+    assert.match(unreachable.json.error, new RegExp(`instance ${second.address} is unreachable`))
+    assert.equal((await get(first.server.url, '/stores/counts/all', auth)).status, 503)
   })
 
   test('on the real broker', { skip, timeout: 120_000 }, async (t) => {
