@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { Registry } from 'prom-client'
 import type { ConsumerRecord, ClientHeaders, ProducerRecord } from '../client/port.ts'
+import type { MetricsConfig } from '../instrumentation/streams-metrics.ts'
 import type { Headers } from '../processors/record.ts'
 import { InMemoryRecordCollector } from '../runtime/task/in-memory-record-collector.ts'
 import { GlobalStateTask } from '../runtime/task/global-state-task.ts'
 import { needsAsyncPreparation, prepareSerdes, type SerdeUse } from '../runtime/task/serde-preparation.ts'
 import { StreamTask } from '../runtime/task/stream-task.ts'
+import { instrumentTask, type Instrumentation } from '../runtime/task/task-instrumentation.ts'
 import type { ErrorPolicy, TaskConfig, TaskLogger } from '../runtime/task/task-config.ts'
 import type { Serde } from '../serdes/serde.ts'
 import { isSessionStore, type SessionStore } from '../state/session-store.ts'
@@ -15,6 +18,7 @@ import type { KeyValueStore, StateStore, StoreBuilder, TimestampedKeyValueStore 
 import { isWindowStore, type TimestampedWindowStore, type WindowStore } from '../state/window-store.ts'
 import type { CompiledTopology } from '../topology/compile.ts'
 import type { Topology } from '../topology/topology.ts'
+import { driverInstrumentation, toClientHeaders, unprepared } from './driver-support.ts'
 import { inMemorySubstitute, isTimestampedBuilder, isTimestampedWindowBuilder } from './in-memory-substitute.ts'
 import { KeyValueStoreFacade } from './key-value-store-facade.ts'
 import { TestInputTopic, type InputSink, type TestInputTopicOptions } from './test-input-topic.ts'
@@ -36,6 +40,8 @@ export interface TopologyTestDriverOptions {
   readonly defaultKeySerde?: Serde<any>
   readonly defaultValueSerde?: Serde<any>
   readonly logger?: TaskLogger
+  /** Metrics on a registry of the driver's own by default (`metricsRegistry`); `{ registry }` or `false` (off). */
+  readonly metrics?: MetricsConfig
 }
 
 const DEFERRED = Symbol('deferred initialisation')
@@ -60,11 +66,13 @@ export class TopologyTestDriver implements InputSink, OutputSource {
   readonly #stateDir: string
   readonly #builders = new Map<string, StoreBuilder>()
   readonly #ownsStateDir: boolean
+  readonly #instrumentation: Instrumentation
   #wallClock: number
   #closed = false
 
   constructor(topology: Topology, options: TopologyTestDriverOptions = {}) {
     this.compiled = topology.compile(options.applicationId ?? 'topology-test-driver')
+    this.#instrumentation = driverInstrumentation(this.compiled.applicationId, options.metrics)
     this.#wallClock = options.initialWallClockTimeMs ?? 0
     this.#ownsStateDir = options.stateDir === undefined
     this.#stateDir = options.stateDir ?? join(tmpdir(), `kstreams-test-driver-${randomUUID()}`)
@@ -91,6 +99,7 @@ export class TopologyTestDriver implements InputSink, OutputSource {
     const config: TaskConfig = { ...base, globalStores: this.#global?.stores ?? new Map() }
     for (const subtopology of this.compiled.subtopologies) {
       const task = new StreamTask(subtopology, 0, config)
+      instrumentTask(task, this.#instrumentation)
       this.#tasks.push(task)
       this.#taskBySubtopology.set(subtopology.id, task)
     }
@@ -165,6 +174,11 @@ export class TopologyTestDriver implements InputSink, OutputSource {
       this.#captureOutputs()
     }
     this.#processAll()
+  }
+
+  /** The registry of the topology's metrics (built-in and business), undefined with `metrics: false`. */
+  get metricsRegistry(): Registry | undefined {
+    return this.#instrumentation.metrics?.registry
   }
 
   get wallClockTimeMs(): number {
@@ -258,6 +272,7 @@ export class TopologyTestDriver implements InputSink, OutputSource {
     } catch (error) {
       first ??= error
     }
+    this.#instrumentation.metrics?.close()
     if (this.#ownsStateDir) rmSync(this.#stateDir, { recursive: true, force: true })
     if (first !== undefined) throw first
   }
@@ -354,27 +369,4 @@ export class TopologyTestDriver implements InputSink, OutputSource {
   #assertOpen(): void {
     if (this.#closed) throw new Error('This TopologyTestDriver is closed')
   }
-}
-
-/**
- * The driver is synchronous, so a record whose serde must first fetch something (an Avro writer
- * schema it has not seen) cannot wait for it: say so instead of failing it as undecodable.
- */
-function unprepared(topic: string, pending: Promise<void> | undefined): void {
-  if (pending === undefined) return
-  pending.catch(() => {}) // reported below; the fetch itself may still succeed for a later record
-  throw new Error(
-    `A record piped into topic "${topic}" needs a serde to fetch something first (e.g. an unknown Avro writer schema id), ` +
-      'which the synchronous TopologyTestDriver cannot wait for: serialize inputs with the serde instance the topology reads with, ' +
-      'or `await serde.prepare(topic, bytes)` before piping',
-  )
-}
-
-function toClientHeaders(headers: Headers): ClientHeaders {
-  const out: { [key: string]: Buffer } = {}
-  for (const name in headers) {
-    const v = headers[name]!
-    out[name] = typeof v === 'string' ? Buffer.from(v, 'utf8') : v
-  }
-  return out
 }
