@@ -16,11 +16,13 @@
  *
  *   node bench/engine.ts [--records 1000000] [--partitions 1] [--keys 10000] [--only a|memory|rocksdb] [--runs 1]
  *
+ * `--no-metrics` runs with `metrics: false`, `--no-tracing` with `tracing: false` (to measure their cost).
  * `--no-baseline` skips the raw loop. `--preload-only` stops after filling the input topic: under `valgrind --tool=cachegrind`, the
  * instructions of a full run minus those of a preload-only run (at two record counts) give the
  * engine's instructions per record, a figure other processes on the machine cannot disturb.
  */
 import { parseArgs } from 'node:util'
+import { Registry } from 'prom-client'
 import { PerformanceObserver } from 'node:perf_hooks'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -38,6 +40,8 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '1' },
     'preload-only': { type: 'boolean', default: false },
     'no-baseline': { type: 'boolean', default: false },
+    'no-metrics': { type: 'boolean', default: false },
+    'no-tracing': { type: 'boolean', default: false },
   },
 })
 const N = Number(args.records)
@@ -106,6 +110,9 @@ async function runEngine(name: string, build: (b: StreamsBuilder) => void, expec
     stateDir,
     logger: silentLogger,
     commitIntervalMs: 1000,
+    // Metrics on (a registry of the run's own) unless --no-metrics; OTel looked up unless --no-tracing.
+    metrics: args['no-metrics'] ? false : { registry: new Registry() },
+    ...(args['no-tracing'] && { tracing: false as const }),
   })
   const gc0 = await gcTotal()
   const cpu0 = process.cpuUsage()
