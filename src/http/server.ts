@@ -43,6 +43,11 @@ export interface AppRequest {
 
 const DEFAULT_LIMIT = 1000
 const MAX_LIMIT = 100_000
+/** The page talks to its own origin only, and nothing may frame it. */
+const WEB_VIEW_HEADERS = {
+  'content-security-policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+}
 const UNHEALTHY = new Set(['PENDING_ERROR', 'ERROR', 'PENDING_SHUTDOWN', 'NOT_RUNNING'])
 
 /**
@@ -120,7 +125,7 @@ export class StreamsHttpServer {
       }
       const [head] = path
       // Open routes: the page (no data in it) and the probes.
-      if (path.length === 0) return sendText(res, 200, webViewHtml(), 'text/html; charset=utf-8')
+      if (path.length === 0) return sendText(res, 200, webViewHtml(), 'text/html; charset=utf-8', WEB_VIEW_HEADERS)
       if (head === 'livez' && path.length === 1) return this.#livez(res)
       if (head === 'readyz' && path.length === 1) return this.#readyz(res)
       const token = this.#options.token

@@ -94,6 +94,7 @@ describe('the HTTP endpoint of one instance (embedded broker)', () => {
     assert.equal(page.status, 200)
     assert.match(page.headers.get('content-type')!, /^text\/html/)
     assert.match(page.text, /<svg|createElementNS/)
+    assert.match(page.headers.get('content-security-policy')!, /connect-src 'self'/)
 
     await streams.close({ timeoutMs: 5000 })
     const dead = await get(base, '/livez')

@@ -51,6 +51,9 @@ test('the web view draws the topology and shows live throughput in headless Chro
   const page = await browser.newPage()
   const errors: string[] = []
   page.on('pageerror', (error) => errors.push(error.message))
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text())
+  })
   // The token travels in the URL fragment, which the browser never sends to the server.
   await page.goto(`${server.url}/#token=web-view-token`)
 
@@ -58,8 +61,9 @@ test('the web view draws the topology and shows live throughput in headless Chro
   const names = await page.$$eval('svg text.name', (texts) => texts.map((x) => x.textContent))
   for (const node of ['lines', 'split', 'to-words', 'words', 'count', 'out', 'counts']) assert.ok(names.includes(node), `${node} drawn (drawn: ${names.join(', ')})`)
 
-  // A string, evaluated in the page: this project's TypeScript has no DOM types.
-  await page.waitForFunction('Number(document.getElementById("throughput")?.dataset.value) > 0', undefined, { timeout: 30_000, polling: 250 })
+  // Runs in the page (this project's TypeScript has no DOM types, hence the cast); a function,
+  // not a string, which the page's Content-Security-Policy would refuse to evaluate.
+  await page.waitForFunction(() => Number((globalThis as any).document.getElementById('throughput')?.dataset.value) > 0, undefined, { timeout: 30_000, polling: 250 })
   const throughput = Number(await page.$eval('#throughput', (x) => x.getAttribute('data-value')))
   t.diagnostic(`throughput shown: ${await page.$eval('#throughput', (x) => x.textContent)} rec/s`)
   assert.ok(throughput > 0)
