@@ -136,6 +136,7 @@ export class BidHistoryRecorder implements FixedKeyProcessor<string, HistoryEntr
   readonly #onRecord: OnRecord
   #context!: FixedKeyProcessorContext<string, HistoryEntry>
   #history!: KeyValueStore<string, Bid[]>
+  #bids!: ReturnType<typeof bidCounter>
 
   constructor(onRecord: OnRecord) {
     this.#onRecord = onRecord
@@ -144,13 +145,32 @@ export class BidHistoryRecorder implements FixedKeyProcessor<string, HistoryEntr
   init(context: FixedKeyProcessorContext<string, HistoryEntry>): void {
     this.#context = context
     this.#history = context.getStateStore<KeyValueStore<string, Bid[]>>(STORES.history)
+    this.#bids = bidCounter(context)
   }
 
   process(record: Record<string, HistoryEntry>): void {
     this.#onRecord('bid')
+    this.#bids.inc()
     const bid = record.value.bid
     this.#history.put(bid.itemId, [...(this.#history.get(bid.itemId) ?? []), bid])
     this.#context.forward(record)
+  }
+}
+
+/** Business metric `auction_bids_total`: accepted bids (application, task and node labels added by kstreams). */
+function bidCounter(context: FixedKeyProcessorContext<string, HistoryEntry>) {
+  return context.metrics.counter({ name: 'auction_bids_total', help: 'Accepted bids' })
+}
+
+/** Business metrics of closed auctions: items by outcome, and the prices sold items fetched. */
+function closingMetrics(context: ProcessorContext<string, Completion>) {
+  return {
+    closed: context.metrics.counter({ name: 'auction_items_closed_total', help: 'Closed auctions by outcome', labelNames: ['status'] }),
+    prices: context.metrics.histogram({
+      name: 'auction_sale_price_cents',
+      help: 'Prices of sold items, in cents',
+      buckets: [100, 500, 1_000, 5_000, 10_000, 50_000, 100_000, 500_000, 1_000_000],
+    }),
   }
 }
 
@@ -167,6 +187,7 @@ export class ItemCompleteProcessor implements Processor<string, Item, string, Co
   #context!: ProcessorContext<string, Completion>
   #history!: KeyValueStore<string, Bid[]>
   #results!: KeyValueStore<string, AuctionResult>
+  #metrics!: ReturnType<typeof closingMetrics>
 
   constructor(onRecord: OnRecord) {
     this.#onRecord = onRecord
@@ -176,6 +197,7 @@ export class ItemCompleteProcessor implements Processor<string, Item, string, Co
     this.#context = context
     this.#history = context.getStateStore<KeyValueStore<string, Bid[]>>(STORES.history)
     this.#results = context.getStateStore<KeyValueStore<string, AuctionResult>>(STORES.results)
+    this.#metrics = closingMetrics(context)
   }
 
   process(record: Record<string, Item>): void {
@@ -199,6 +221,8 @@ export class ItemCompleteProcessor implements Processor<string, Item, string, Co
       analytics: analytics(bids),
     }
     this.#results.put(item.id, result)
+    this.#metrics.closed.inc({ status: item.status })
+    if (item.status === 'SOLD' && winner !== undefined) this.#metrics.prices.observe(winner.amount)
     const at = record.timestamp
     this.#context.forward(new Record(item.id, { kind: 'result', result }, at))
     const notify = (notification: Notification): void =>

@@ -21,6 +21,17 @@ export type Settlement =
 
 type Accounts = TimestampedKeyValueStore<string, Account>
 
+/**
+ * Business metric `payments_total{outcome, stage}` (plus the application, task and node labels
+ * kstreams adds): requests accepted, rejected or malformed at the request stage, rejected at the
+ * debit, completed at the credit.
+ */
+function paymentOutcomes(context: ProcessorContext<any, any>) {
+  return context.metrics.counter({ name: 'payments_total', help: 'Payments by outcome and stage', labelNames: ['outcome', 'stage'] })
+}
+
+type PaymentOutcomes = ReturnType<typeof paymentOutcomes>
+
 function openingBalance(accounts: Accounts, account: string): number | undefined {
   return accounts.get(account)?.value.openingBalance
 }
@@ -35,6 +46,7 @@ export class RequestValidator implements Processor<Buffer | null, Buffer | null,
   readonly #onRecord: () => void
   #context!: ProcessorContext<string | null, CheckedRequest>
   #accounts!: Accounts
+  #outcomes!: PaymentOutcomes
 
   constructor(onRecord: () => void) {
     this.#onRecord = onRecord
@@ -43,6 +55,7 @@ export class RequestValidator implements Processor<Buffer | null, Buffer | null,
   init(context: ProcessorContext<string | null, CheckedRequest>): void {
     this.#context = context
     this.#accounts = context.getStateStore<Accounts>(STORES.accounts)
+    this.#outcomes = paymentOutcomes(context)
   }
 
   process(record: Record<Buffer | null, Buffer | null>): void {
@@ -58,6 +71,7 @@ export class RequestValidator implements Processor<Buffer | null, Buffer | null,
         [DLQ_HEADERS.partition]: String(m?.partition ?? -1),
         [DLQ_HEADERS.offset]: String(m?.offset ?? -1),
       }
+      this.#outcomes.inc({ outcome: 'malformed', stage: 'request' })
       this.#context.forward(new Record(null, { kind: 'dead-letter', key: record.key, value: record.value }, record.timestamp, headers))
       return
     }
@@ -65,9 +79,11 @@ export class RequestValidator implements Processor<Buffer | null, Buffer | null,
     const problem = requestProblem(payment, (account) => openingBalance(this.#accounts, account) !== undefined)
     if (problem !== undefined) {
       const rejection: PaymentRejection = { payment, ...problem, stage: 'REQUEST' }
+      this.#outcomes.inc({ outcome: 'rejected', stage: 'request' })
       this.#context.forward(new Record(payment.id, { kind: 'rejected', rejection }, record.timestamp, record.headers))
       return
     }
+    this.#outcomes.inc({ outcome: 'accepted', stage: 'request' })
     this.#context.forward(new Record(payment.from, { kind: 'accepted', payment }, record.timestamp, record.headers))
   }
 }
@@ -83,6 +99,7 @@ export class PaymentProcessor implements Processor<string, PaymentEvent, string,
   #context!: ProcessorContext<string, Settlement>
   #ledger!: KeyValueStore<string, number>
   #accounts!: Accounts
+  #outcomes!: PaymentOutcomes
 
   constructor(onRecord: () => void) {
     this.#onRecord = onRecord
@@ -92,6 +109,7 @@ export class PaymentProcessor implements Processor<string, PaymentEvent, string,
     this.#context = context
     this.#ledger = context.getStateStore<KeyValueStore<string, number>>(STORES.ledger)
     this.#accounts = context.getStateStore<Accounts>(STORES.accounts)
+    this.#outcomes = paymentOutcomes(context)
   }
 
   process(record: Record<string, PaymentEvent>): void {
@@ -117,6 +135,7 @@ export class PaymentProcessor implements Processor<string, PaymentEvent, string,
       rejection = { payment, code: 'INSUFFICIENT_FUNDS', reason: `insufficient funds: balance ${balance}, amount ${payment.amount}`, stage: 'DEBIT' }
     }
     if (rejection !== undefined) {
+      this.#outcomes.inc({ outcome: 'rejected', stage: 'debit' })
       this.#context.forward(new Record(payment.id, { kind: 'rejected', rejection }, record.timestamp, record.headers))
       return
     }
@@ -129,6 +148,7 @@ export class PaymentProcessor implements Processor<string, PaymentEvent, string,
     // The request was checked against the accounts table, and accounts are never closed, so the
     // to account exists; were the table to lag here, it would start from zero.
     this.#ledger.put(payment.to, (this.#balance(payment.to) ?? 0) + payment.amount)
+    this.#outcomes.inc({ outcome: 'completed', stage: 'credit' })
     this.#context.forward(new Record(payment.id, { kind: 'complete', payment }, record.timestamp, record.headers))
   }
 }
