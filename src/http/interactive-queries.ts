@@ -77,6 +77,12 @@ export async function queryRange(ctx: QueryContext, storeName: string, request: 
   const to = request.to === undefined ? undefined : parse(format, request.to, 'to')
   const self = ctx.self()
   const local = (): Part => {
+    // A task of the store still restoring would leave its keys out without a word: say so instead.
+    if (!store.global) {
+      const tasks = ctx.streams.metadataForLocalThreads().flatMap((t) => t.activeTasks).filter((a) => a.taskId.startsWith(`${store.subtopology}_`))
+      const waiting = tasks.filter((a) => a.state !== 'running').map((a) => a.taskId)
+      if (waiting.length > 0) throw unavailable(`tasks ${waiting.join(', ')} of store "${storeName}" are not running on this instance yet (restoring or rebalancing); retry`)
+    }
     const entries = readLocal(ctx, storeName, (view) => {
       using it = from === undefined && to === undefined ? view.all() : view.range(from, to)
       const out: Array<{ key: unknown; value: unknown }> = []
