@@ -1,5 +1,5 @@
 import { processChannel, type ProcessMessage } from './channels.ts'
-import { SPAN_KIND_CONSUMER, SPAN_STATUS_ERROR, type OtelSpan, type OtelTracerSource } from './open-telemetry.ts'
+import { SPAN_KIND_CONSUMER, SPAN_STATUS_ERROR, type OtelSpan, type OtelTracer, type OtelTracerSource } from './open-telemetry.ts'
 import { formatTraceparent, parseTraceparent, TRACEPARENT } from './trace-context.ts'
 
 export type TracedHeaders = { readonly [name: string]: Buffer | string }
@@ -25,20 +25,31 @@ export interface TracedRecord {
 export class RecordTracing {
   readonly #applicationId: string
   readonly #otel: OtelTracerSource | undefined
+  #tracer: OtelTracer | undefined
 
   constructor(applicationId: string, otel: OtelTracerSource | undefined) {
     this.#applicationId = applicationId
     this.#otel = otel
+    this.#tracer = otel?.tracer()
   }
 
+  /** Read per record: a channel check and a field, so tracing nobody asked for costs nothing. */
   get active(): boolean {
-    return processChannel.hasSubscribers || (this.#otel !== undefined && this.#otel.tracer() !== undefined)
+    return processChannel.hasSubscribers || this.#tracer !== undefined
+  }
+
+  /**
+   * Looks the OpenTelemetry tracer up again (an SDK may have been registered since): once per
+   * stream-thread loop, not per record.
+   */
+  refresh(): void {
+    if (this.#otel !== undefined) this.#tracer = this.#otel.tracer()
   }
 
   trace(record: TracedRecord, forward: (headers: TracedHeaders) => void): void {
     let span: OtelSpan | undefined
     let headers = record.headers
-    const tracer = this.#otel?.tracer()
+    const tracer = this.#tracer
     if (tracer !== undefined) {
       const incoming = parseTraceparent(record.headers[TRACEPARENT])
       const parent = incoming && { ...incoming, isRemote: true }

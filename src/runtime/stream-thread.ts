@@ -155,6 +155,7 @@ export class StreamThread {
           this.#listener.onRunning()
         }
         const now = Date.now()
+        this.#instrumentation.tracing?.refresh()
         const processing = performance.now()
         if (this.taskManager.process(now) > 0) metrics?.process.observe((performance.now() - processing) / 1000)
         if (now - this.#lastCommit >= this.#config.commitIntervalMs || this.taskManager.commitRequested()) {

@@ -148,6 +148,8 @@ export class TaskManager {
     let processed = 0
     for (const t of this.#tasks.values()) {
       if (t.state !== 'running') continue
+      // Sinks measure end-to-end latency against the loop's wall clock, as Kafka Streams' tasks do.
+      t.task.context.systemTimeMs = now
       processed += t.task.processBatch(Number.MAX_SAFE_INTEGER)
       t.task.maybePunctuateSystemTime(now)
       t.collector.ship()

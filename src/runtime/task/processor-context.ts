@@ -47,6 +47,12 @@ export class ProcessorContextImpl implements ProcessorContext<unknown, unknown> 
   recordOffset = -1
   /** Timestamp of the record being processed, or the punctuation time. */
   timestamp = -1
+  /**
+   * Wall clock of the current processing pass, set once per pass by the runtime (Kafka Streams'
+   * cached system time), so sinks need no clock read per record; undefined in the test driver,
+   * whose mock clock is read instead.
+   */
+  systemTimeMs: number | undefined = undefined
   /** Set before the processors' `init` when metrics or tracing are on. */
   instruments: ContextInstruments | undefined = undefined
   readonly #host: ContextHost
@@ -99,7 +105,7 @@ export class ProcessorContextImpl implements ProcessorContext<unknown, unknown> 
     this.currentNode = child
     child.processed++
     child.processor.process(record)
-    if (child.latency !== undefined) child.latency.observe((this.#time.now() - record.timestamp) / 1000)
+    if (child.latency !== undefined) child.latency.observe(((this.systemTimeMs ?? this.#time.now()) - record.timestamp) / 1000)
   }
 
   /** Business metrics scoped to the node running now (create them in `init`). */
