@@ -1,5 +1,6 @@
 import type { logCreator, LogEntry } from 'kafkajs'
 import type { Logger } from '../../instrumentation/logger.ts'
+import { redactSecrets } from '../../instrumentation/redact.ts'
 
 /** kafkajs's numeric levels (its `logLevel` enum), named here so no enum value is imported. */
 export const KAFKAJS_LEVELS = { nothing: 0, error: 1, warn: 2, info: 4, debug: 5 } as const
@@ -31,7 +32,10 @@ export function bridgeLogs(logger: Logger): logCreator {
   }
   return () =>
     ({ namespace, level, log }: LogEntry): void => {
-      const { message, timestamp: _timestamp, logger: _logger, ...fields } = log
+      const { message, timestamp: _timestamp, logger: _logger, ...logged } = log
+      // kafkajs logs request and broker details; nothing there should be a credential, but a
+      // line is rare enough to make sure.
+      const fields = redactSecrets(logged) as object
       const target = forNamespace(namespace)
       if (routine(namespace, message)) target.debug(fields, message)
       else if (level === KAFKAJS_LEVELS.error) target.error(fields, message)
