@@ -134,3 +134,13 @@ export type { KafkaClient } from './client/port.ts'
 
 // Logging
 export type { Logger } from './instrumentation/logger.ts'
+
+// Observability: metrics, business metrics, diagnostics channels, tracing (docs/observability.md)
+export { MetricNames } from './instrumentation/metric-names.ts'
+export type { MetricName } from './instrumentation/metric-names.ts'
+export type { MetricsConfig } from './instrumentation/streams-metrics.ts'
+export type { BusinessCounter, BusinessCounterOptions, BusinessHistogram, BusinessHistogramOptions, LabelValues, ProcessorMetrics } from './instrumentation/business-metrics.ts'
+export { COMMIT_CHANNEL, PROCESS_CHANNEL, REBALANCE_CHANNEL, RESTORE_CHANNEL } from './instrumentation/channels.ts'
+export type { CommitMessage, ProcessMessage, RebalanceMessage, RestoreMessage } from './instrumentation/channels.ts'
+export type { TracingConfig } from './instrumentation/tracing-config.ts'
+export { redactSecrets } from './instrumentation/redact.ts'

@@ -46,8 +46,6 @@ export const MetricNames = {
   storeOperations: 'kstreams_state_store_operations_total',
   /** gauge {}: 1 in the named state (CREATED, RUNNING, ...), 0 otherwise, label `state`. */
   state: 'kstreams_state',
-  /** counter {task_id, node, name...}: business counters of user processors get this prefix. */
-  businessPrefix: 'kstreams_app_',
 } as const
 
 export type MetricName = (typeof MetricNames)[keyof typeof MetricNames]
