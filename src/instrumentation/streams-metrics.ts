@@ -1,6 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { register as globalRegister, type Registry } from 'prom-client'
-import { DEAD_LETTER_CHANNEL, DROPPED_RECORDS_CHANNEL, type DeadLetterMessage } from './channels.ts'
+import { DEAD_LETTER_CHANNEL, type DeadLetterMessage } from './channels.ts'
 import { collectedMetric, histogramSamples, type Labels, type MetricType, type Sample } from './collected-metric.ts'
 import { BucketHistogram, DURATION_BUCKETS_SECONDS, LATENCY_BUCKETS_SECONDS } from './histogram-buckets.ts'
 import { MetricNames } from './metric-names.ts'
@@ -33,13 +33,6 @@ export interface PartitionLag {
   readonly topic: string
   readonly partition: number
   readonly lag: number
-}
-
-interface DroppedMessage {
-  readonly applicationId: string
-  readonly taskId: string
-  readonly processor: string
-  readonly reason: string
 }
 
 const SEP = '\u0000'
@@ -77,7 +70,6 @@ export class StreamsMetrics {
   state = 'CREATED'
   #lag: (() => Promise<ReadonlyArray<PartitionLag>>) | undefined
   readonly #unregister: Array<() => void> = []
-  readonly #onDropped = (message: unknown): void => this.#dropRecorded(message as DroppedMessage)
   readonly #onDeadLetter = (message: unknown): void => this.#deadLetterRecorded(message as DeadLetterMessage)
 
   constructor(applicationId: string, registry: Registry = globalRegister) {
@@ -119,7 +111,6 @@ export class StreamsMetrics {
     this.#publish(n.restoredRecords, 'Changelog records restored into state stores', 'counter', restore((r) => r.restored))
     this.#publish(n.restoreRemainingRecords, 'Changelog records still to restore', 'gauge', restore((r) => r.remaining))
     this.#publish(n.restoreRate, 'Restore rate of the last restored batch, records per second', 'gauge', restore((r) => r.rate))
-    subscribe(DROPPED_RECORDS_CHANNEL, this.#onDropped)
     subscribe(DEAD_LETTER_CHANNEL, this.#onDeadLetter)
   }
 
@@ -172,7 +163,6 @@ export class StreamsMetrics {
 
   /** Unsubscribes and removes this instance's series from the registry. */
   close(): void {
-    unsubscribe(DROPPED_RECORDS_CHANNEL, this.#onDropped)
     unsubscribe(DEAD_LETTER_CHANNEL, this.#onDeadLetter)
     for (const undo of this.#unregister.splice(0)) undo()
   }
@@ -190,12 +180,16 @@ export class StreamsMetrics {
     return r
   }
 
-  #dropRecorded(m: DroppedMessage): void {
-    if (m.applicationId !== this.applicationId || !this.#tasks.has(m.taskId)) return
-    const key = m.taskId + SEP + m.reason
+  /**
+   * A DSL operator dropped a record on purpose. Reported by the task's context (the same reports
+   * `kstreams:dropped-records` publishes), so two drivers of one application in one process never
+   * count each other's drops.
+   */
+  recordDropped(taskId: string, node: string, reason: string): void {
+    const key = taskId + SEP + reason
     this.#dropped.set(key, (this.#dropped.get(key) ?? 0) + 1)
-    if (isLate(m.reason)) {
-      const late = m.taskId + SEP + m.processor
+    if (isLate(reason)) {
+      const late = taskId + SEP + node
       this.#late.set(late, (this.#late.get(late) ?? 0) + 1)
     }
   }

@@ -25,6 +25,7 @@ export interface ContextInstruments {
   readonly business: TaskBusinessMetrics | undefined
   readonly punctuate: BucketHistogram | undefined
   readonly tracing: RecordTracing | undefined
+  readonly dropped: ((taskId: string, node: string, reason: string) => void) | undefined
 }
 
 /**
@@ -170,6 +171,7 @@ export class ProcessorContextImpl implements ProcessorContext<unknown, unknown> 
    * so keep the name.
    */
   reportDroppedRecord(reason: string, details: { readonly [key: string]: unknown }): void {
+    this.instruments?.dropped?.(this.taskId, this.currentNode.name, reason)
     this.#host.recordDropped(this.currentNode, reason, {
       ...(this.recordTopic !== undefined && { topic: this.recordTopic, partition: this.recordPartition, offset: this.recordOffset }),
       ...details,

@@ -32,6 +32,7 @@ export function instrumentTask(task: StreamTask, instrumentation: Instrumentatio
     business: metrics && new TaskBusinessMetrics(metrics.registry, metrics.applicationId, task.id),
     punctuate: metrics?.punctuate,
     tracing,
+    dropped: metrics && ((taskId, node, reason) => metrics.recordDropped(taskId, node, reason)),
   }
 }
 
