@@ -1,4 +1,6 @@
 import type { ConnectionOptions } from 'node:tls'
+// Before kafkajs loads: replaces its quadratic produce grouping (see linear-grouping.ts).
+import './linear-grouping.ts'
 import { Kafka } from 'kafkajs'
 import type { SASLOptions } from 'kafkajs'
 import type { Logger } from '../../instrumentation/logger.ts'
