@@ -48,10 +48,11 @@ export class KafkaJsProducer implements Producer {
     this.#producer = kafka.producer({
       // Java's default partitioner for keys (murmur2), so kstreams and Java apps co-partition.
       createPartitioner: () => ({ topic, partitionMetadata, message }) => {
+        // Set by the record collector for nearly every record: no need to remember it.
+        if (message.partition !== undefined && message.partition !== null) return message.partition
         let partition = this.#chosen.get(message)
         if (partition !== undefined) return partition
-        if (message.partition !== undefined && message.partition !== null) partition = message.partition
-        else if (message.key !== null && message.key !== undefined) {
+        if (message.key !== null && message.key !== undefined) {
           partition = murmur2Partition(typeof message.key === 'string' ? Buffer.from(message.key) : message.key, partitionMetadata.length)
         } else {
           const next = roundRobin.get(topic) ?? 0
@@ -190,18 +191,31 @@ export class KafkaJsProducer implements Producer {
     await this.#producer.disconnect().catch(() => undefined)
   }
 
-  /** Per-record offsets: kafkajs answers one base offset per partition, and a batch keeps record order per partition. */
+  /**
+   * Per-record offsets: kafkajs answers one base offset per partition, and a batch keeps record
+   * order per partition. Runs per record sent: next offsets are kept per topic in arrays indexed
+   * by partition, with no key string built per record.
+   */
   #results(records: ReadonlyArray<ProducerRecord>, messages: Message[], responses: RecordMetadata[]): RecordMetadataResult[] {
-    const base = new Map<string, number>()
-    for (const r of responses) base.set(`${r.topicName}:${r.partition}`, Number(r.baseOffset ?? r.offset ?? -1))
-    const next = new Map<string, number>()
+    const next = new Map<string, number[]>()
+    for (const r of responses) {
+      let offsets = next.get(r.topicName)
+      if (offsets === undefined) next.set(r.topicName, (offsets = []))
+      offsets[r.partition] = Number(r.baseOffset ?? r.offset ?? -1)
+    }
     const out: RecordMetadataResult[] = new Array(records.length)
+    let topic: string | undefined
+    let offsets: number[] | undefined
     for (let i = 0; i < records.length; i++) {
-      const topic = records[i]!.topic
-      const partition = this.#chosen.get(messages[i]!) ?? records[i]!.partition ?? -1
-      const key = `${topic}:${partition}`
-      const offset = next.get(key) ?? base.get(key) ?? -1
-      next.set(key, offset + 1)
+      const record = records[i]!
+      if (record.topic !== topic) {
+        topic = record.topic
+        offsets = next.get(topic)
+        if (offsets === undefined) next.set(topic, (offsets = []))
+      }
+      const partition = record.partition ?? this.#chosen.get(messages[i]!) ?? -1
+      const offset = offsets![partition] ?? -1
+      offsets![partition] = offset + 1
       out[i] = { topic, partition, offset }
     }
     return out
