@@ -100,7 +100,7 @@ const runtimes: Runtime[] = JAVA ? ['node', 'java'] : ['node']
 if (wants('w5')) {
   for (const runtime of runtimes) {
     const appId = topic(`w5-${runtime}`)
-    await createTopics(admin, [`${appId}-in`], PARTITIONS)
+    await createTopics(admin, [`${appId}-in`, `${appId}-out`], PARTITIONS)
     await createTopics(admin, [`${appId}-store-changelog`], PARTITIONS, true)
     await loadChangelog(producer, `${appId}-store-changelog`, RESTORE_KEYS)
   }
@@ -151,7 +151,7 @@ for (let rep = 0; rep < REPEATS; rep++) {
       const changelog = `${appId}-store-changelog`
       const names = runtime === 'node' ? ['kstreams: restore into RocksDB', 'raw kafkajs read (PartitionReader)'] : ['Kafka Streams (Java): restore into RocksDB', 'raw Java client: consumer read']
       for (const [kind, contender, input] of [['w5', names[0]!, `${appId}-in`], ['w5-read', names[1]!, changelog]] as const) {
-        const spec = { runtime, workload: kind, appId: kind === 'w5' ? appId : `${appId}-read-${rep}`, input, output: '', records: RESTORE_KEYS, bytes: 0, expected: RESTORE_KEYS }
+        const spec = { runtime, workload: kind, appId: kind === 'w5' ? appId : `${appId}-read-${rep}`, input, output: `${appId}-out`, records: RESTORE_KEYS, bytes: 0, expected: RESTORE_KEYS }
         const workload = `W5 restore of a ${RESTORE_KEYS.toLocaleString('en-US')}-key changelog`
         try {
           const s = await restore(env, spec)
@@ -168,18 +168,25 @@ for (let rep = 0; rep < REPEATS; rep++) {
 // ---------- W6 latency at a fixed rate (once per contender: each takes warm-up + measure seconds) ----------
 const latencies: LatencyRow[] = []
 if (wants('w6')) {
+  const contenders: Array<{ runtime: Runtime; workload: string; guarantee: 'alos' | 'eos'; name: string }> = []
   for (const guarantee of ['alos', 'eos'] as const) {
     for (const runtime of runtimes) {
-      const appId = topic(`w6-${runtime}-${guarantee}`)
-      await createTopics(admin, [`${appId}-in`, `${appId}-out`], PARTITIONS)
-      const contender = `${runtime === 'node' ? 'kstreams' : 'Kafka Streams (Java)'}, ${guarantee === 'alos' ? 'at-least-once (commit 1 s)' : 'exactly-once (commit 100 ms)'}`
-      try {
-        const sample = await latency(env, { runtime, workload: 'w6', appId, input: `${appId}-in`, output: `${appId}-out`, records: 0, bytes: 0, expected: 0, guarantee, commitMs: guarantee === 'alos' ? 1000 : 100 }, { rate: RATE, warmupS: WARMUP_S, measureS: MEASURE_S, keys: KEYS })
-        latencies.push({ contender, sample })
-        log(`W6 | ${contender}: p50 ${sample.p50} ms, p99 ${sample.p99} ms, p99.9 ${sample.p999} ms (${sample.received}/${sample.expected})`)
-      } catch (error) {
-        log(`W6 | ${contender}: FAILED ${(error as Error).message}`)
-      }
+      contenders.push({ runtime, workload: 'w6', guarantee, name: `${runtime === 'node' ? 'kstreams' : 'Kafka Streams (Java)'}, ${guarantee === 'alos' ? 'at-least-once (commit 1 s)' : 'exactly-once (commit 100 ms)'}` })
+    }
+  }
+  // The clients' own latency through a consume → produce pipe, for reference.
+  contenders.push({ runtime: 'node', workload: 'w0', guarantee: 'alos', name: 'raw kafkajs: eachBatch → sendBatch' })
+  if (JAVA) contenders.push({ runtime: 'java', workload: 'w0', guarantee: 'alos', name: 'raw Java client: poll → send' })
+  for (const [i, c] of contenders.entries()) {
+    const appId = topic(`w6-${c.runtime}-${c.workload}-${c.guarantee}-${i}`)
+    await createTopics(admin, [`${appId}-in`, `${appId}-out`], PARTITIONS)
+    try {
+      const spec = { runtime: c.runtime, workload: c.workload, appId, input: `${appId}-in`, output: `${appId}-out`, records: 0, bytes: 0, expected: 0, guarantee: c.guarantee, commitMs: c.guarantee === 'alos' ? 1000 : 100 }
+      const sample = await latency(env, spec, { rate: RATE, warmupS: WARMUP_S, measureS: MEASURE_S, keys: KEYS, filtered: c.workload === 'w6' })
+      latencies.push({ contender: c.name, sample })
+      log(`W6 | ${c.name}: p50 ${sample.p50} ms, p99 ${sample.p99} ms, p99.9 ${sample.p999} ms (${sample.received}/${sample.expected})`)
+    } catch (error) {
+      log(`W6 | ${c.name}: FAILED ${(error as Error).message}`)
     }
   }
 }

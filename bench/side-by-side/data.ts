@@ -52,15 +52,14 @@ function keyPicker(keys: number, skew: 'uniform' | 'zipf', next: () => number, s
   }
 }
 
-const CHUNK = 5_000
-/**
- * One request in flight: kafkajs does not keep the order of concurrent sends, and timestamps
- * must not decrease within a partition (a windowed count with no grace drops late records).
- */
-const IN_FLIGHT = 1
+const CHUNK = 10_000
 
-/** Sends `count` records made by `make(i)` in chunks. */
-async function sendAll(producer: Producer, topic: string, count: number, make: (i: number) => { key: Buffer; value: Buffer; timestamp: number }): Promise<void> {
+/**
+ * Sends `count` records made by `make(i)` in chunks. Streams are sent one request at a time
+ * (`inFlight` 1): kafkajs does not keep the order of concurrent sends, and timestamps must not
+ * decrease within a partition (a windowed count with no grace drops late records).
+ */
+async function sendAll(producer: Producer, topic: string, count: number, make: (i: number) => { key: Buffer; value: Buffer; timestamp: number }, inFlight = 1): Promise<void> {
   const pending = new Set<Promise<unknown>>()
   for (let i = 0; i < count; i += CHUNK) {
     const messages = []
@@ -70,7 +69,7 @@ async function sendAll(producer: Producer, topic: string, count: number, make: (
     }
     const p = producer.send({ topic, messages, acks: 1 }).finally(() => pending.delete(p))
     pending.add(p)
-    if (pending.size >= IN_FLIGHT) await Promise.race(pending)
+    if (pending.size >= inFlight) await Promise.race(pending)
   }
   await Promise.all(pending)
 }
@@ -114,5 +113,5 @@ export async function loadChangelog(producer: Producer, topic: string, records: 
     const value = Buffer.allocUnsafe(8)
     value.writeBigInt64BE(BigInt(i + 1))
     return { key: Buffer.from(`restore-${String(i).padStart(8, '0')}`), value, timestamp: now }
-  })
+  }, 4)
 }

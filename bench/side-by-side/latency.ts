@@ -30,7 +30,7 @@ export interface LatencySample {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const quantile = (sorted: Float64Array, q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN
 
-export async function latency(env: Env, spec: RunSpec, options: { rate: number; warmupS: number; measureS: number; keys: number }): Promise<LatencySample> {
+export async function latency(env: Env, spec: RunSpec, options: { rate: number; warmupS: number; measureS: number; keys: number; filtered: boolean }): Promise<LatencySample> {
   const kafka = new Kafka({ brokers: env.brokers.split(','), clientId: `${spec.appId}-driver`, logLevel: logLevel.NOTHING })
   const producer = kafka.producer()
   const consumer = kafka.consumer({ groupId: `${spec.appId}-sink`, maxWaitTimeInMs: 100, readUncommitted: spec.guarantee !== 'eos' })
@@ -70,7 +70,7 @@ export async function latency(env: Env, spec: RunSpec, options: { rate: number; 
         const timestamp = Date.now()
         const messages = Array.from({ length: due }, (_, i) => {
           const value = Buffer.from(slab.subarray(i * 100, (i + 1) * 100))
-          if (timestamp >= measureFrom && (value[0]! & 1) === 0) expected++
+          if (timestamp >= measureFrom && (!options.filtered || (value[0]! & 1) === 0)) expected++
           return { key: keys[(sent + i) % keys.length]!, value, timestamp: String(timestamp) }
         })
         sent += due

@@ -9,12 +9,12 @@
  *        [--table t] [--state-dir d] [--guarantee alos|eos] [--commit-ms 1000]
  */
 import { parseArgs } from 'node:util'
-import { Kafka, logLevel } from 'kafkajs'
-import { createKafkaJsClient } from '../../src/client/kafkajs/kafkajs-client.ts'
-import { partitionKey, type TopicPartition } from '../../src/client/port.ts'
-import { silentLogger } from '../../src/instrumentation/logger.ts'
-import { KafkaStreams } from '../../src/runtime/kafka-streams.ts'
-import { buildTopology, type StreamsWorkload } from './topologies.ts'
+import type { TopicPartition } from '../../src/client/port.ts'
+import type { StreamsWorkload } from './topologies.ts'
+
+// kstreams is imported only by the workloads that use it, and kafkajs only by the raw pipe: the
+// raw pipe runs on kafkajs as a user would get it, kstreams with its adapter's changes to kafkajs
+// (src/client/kafkajs/linear-grouping.ts, which must load before kafkajs does).
 
 const { values: args } = parseArgs({
   options: {
@@ -41,6 +41,7 @@ const stopped = new Promise<void>((resolve) => {
 
 /** W0: kafkajs `eachBatch` → one `sendBatch` per batch, offsets committed once a second. */
 async function rawPipe(): Promise<void> {
+  const { Kafka, logLevel } = await import('kafkajs')
   const kafka = new Kafka({ brokers, clientId: args['app-id']!, logLevel: logLevel.NOTHING })
   const consumer = kafka.consumer({ groupId: args['app-id']! })
   const producer = kafka.producer()
@@ -70,6 +71,8 @@ async function rawPipe(): Promise<void> {
 
 /** W5's reference: the changelog read with the same PartitionReader the restore uses. */
 async function rawRead(): Promise<void> {
+  const { createKafkaJsClient } = await import('../../src/client/kafkajs/kafkajs-client.ts')
+  const { partitionKey } = await import('../../src/client/port.ts')
   const client = createKafkaJsClient({ brokers, clientId: args['app-id']! })
   const admin = client.admin()
   const metadata = await admin.describeTopics([input])
@@ -88,6 +91,9 @@ async function rawRead(): Promise<void> {
 }
 
 async function runStreams(workload: StreamsWorkload): Promise<void> {
+  const { KafkaStreams } = await import('../../src/runtime/kafka-streams.ts')
+  const { silentLogger } = await import('../../src/instrumentation/logger.ts')
+  const { buildTopology } = await import('./topologies.ts')
   let restoreStart = 0
   let restoreEnd = 0
   let restored = 0

@@ -50,11 +50,11 @@ function cells(row: Row): string[] {
 }
 
 const HEAD = ['contender', 'records/s (median)', 'min–max', 'incl. startup', 'startup s', 'MB/s', 'CPU s / 1M rec', 'peak RSS MB', 'output / expected', 'ratio']
-const LAT_HEAD = ['contender', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'measured / expected', 'CPU s / 1M rec', 'peak RSS MB']
+const LAT_HEAD = ['contender', 'offered rec/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'measured / expected', 'CPU s / 1M rec', 'peak RSS MB']
 
 function latencyCells(r: LatencyRow): string[] {
   const s = r.sample
-  return [r.contender, fmt(s.p50), fmt(s.p99), fmt(s.p999), fmt(s.max), `${fmt(s.received)} / ${fmt(s.expected)} ${s.received === s.expected ? '✔' : '✘'}`, fmt((s.cpuSeconds / s.sent) * 1e6, 2), fmt(s.peakRss / 2 ** 20)]
+  return [r.contender, fmt(s.sent / s.seconds), fmt(s.p50), fmt(s.p99), fmt(s.p999), fmt(s.max), `${fmt(s.received)} / ${fmt(s.expected)} ${s.received === s.expected ? '✔' : '✘'}`, fmt((s.cpuSeconds / s.sent) * 1e6, 2), fmt(s.peakRss / 2 ** 20)]
 }
 
 function markdownTable(head: string[], rows: string[][]): string {
