@@ -69,7 +69,8 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
     this.#userConfig = config
     this.#source = topology
     this.#topology = compile(topology, this.#config.applicationId)
-    this.#logger = config.logger ?? defaultLogger({ applicationId: this.#config.applicationId })
+    // Every line names the application: pino's base fields on the default logger, a child of a passed one.
+    this.#logger = config.logger?.child({ applicationId: this.#config.applicationId }) ?? defaultLogger({ applicationId: this.#config.applicationId })
     this.#metrics = config.metrics === false ? undefined : new StreamsMetrics(this.#config.applicationId, config.metrics?.registry)
     this.#client = config.client ??
       (config.kafka ? createKafkaJsClient({ logger: this.#logger.child({ component: 'kafkajs' }), ...config.kafka }) : createEmbeddedKafka())

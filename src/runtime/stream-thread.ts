@@ -75,7 +75,7 @@ export class StreamThread {
     this.#config = config
     this.#topology = topology
     this.#listener = options.listener
-    this.#logger = env.logger
+    this.#logger = env.logger.child({ component: 'stream-thread' })
     this.#producer = config.exactlyOnce ? undefined : new StreamsProducer(client)
     this.#assignor = new StreamsPartitionAssignor(
       topology,
