@@ -1,6 +1,7 @@
 import type { ConnectionOptions } from 'node:tls'
-// Before kafkajs loads: replaces its quadratic produce grouping (see linear-grouping.ts).
+// Before kafkajs loads: replace its quadratic produce grouping and its per-record encoder.
 import './linear-grouping.ts'
+import './record-encoder.ts'
 import { Kafka } from 'kafkajs'
 import type { SASLOptions } from 'kafkajs'
 import type { Logger } from '../../instrumentation/logger.ts'
