@@ -12,6 +12,7 @@
  *   --no-load       only run (and serve): another process sends the load
  *   --app-id        application id (auction)                  --state-dir    where the stores live (default: a temporary directory)
  *   --session-timeout MS  Kafka's consumer session timeout (default 45000)
+ *   --commit-interval MS  how often to commit (default: the runtime's, 100 under exactly-once)
  * AUCTION_TOPIC_PREFIX prefixes the topic names, so that several copies can share a cluster.
  */
 import { parseArgs } from 'node:util'
@@ -38,7 +39,7 @@ const { values: flags } = parseArgs({
 })
 const args = cli('examples/auction/main.ts')
 const { int } = args
-const { badRatio, guarantee, storeType, partitions, loading } = runnerSettings(flags, args)
+const { badRatio, guarantee, storeType, partitions, loading, commitIntervalMs } = runnerSettings(flags, args)
 const { brokers, onKafka, where } = kafkaBrokers()
 const sessionTimeout = int('session-timeout', flags['session-timeout'], 1000)
 const cluster: Cluster = onKafka
@@ -65,6 +66,7 @@ const app = await startAuctionApp({
   ...(flags['state-dir'] ? { stateDir: flags['state-dir'] } : {}),
   processingGuarantee: guarantee,
   storeType,
+  ...(commitIntervalMs !== undefined ? { commitIntervalMs } : {}),
   ...(self ? { applicationServer: self } : {}),
 })
 server?.attach({ streams: app.streams, self: self ?? 'localhost:0', counts: app.counts })

@@ -12,6 +12,7 @@
  *   --no-load       only run (and serve): another process sends the load
  *   --app-id        application id (payments)                 --session-timeout MS  Kafka's, default 45000
  *   --state-dir     where the stores live (default: a temporary directory, removed at exit)
+ *   --commit-interval MS  how often to commit (default: the runtime's, 100 under exactly-once)
  * PAYMENTS_TOPIC_PREFIX prefixes the topic names, so that several copies can share a cluster.
  */
 import { parseArgs } from 'node:util'
@@ -40,7 +41,7 @@ const { values: flags } = parseArgs({
 })
 const args = cli('examples/payments/main.ts')
 const { int } = args
-const { badRatio, guarantee, storeType, partitions, loading } = runnerSettings(flags, args)
+const { badRatio, guarantee, storeType, partitions, loading, commitIntervalMs } = runnerSettings(flags, args)
 const { brokers, onKafka, where } = kafkaBrokers()
 const cluster: Cluster = onKafka
   ? { kafka: { brokers, clientId: `payments-${process.pid}`, consumer: { sessionTimeout: int('session-timeout', flags['session-timeout'], 1000) } } }
@@ -66,6 +67,7 @@ const app = await startPaymentsApp({
   ...(flags['state-dir'] ? { stateDir: flags['state-dir'] } : {}),
   processingGuarantee: guarantee,
   storeType,
+  ...(commitIntervalMs !== undefined ? { commitIntervalMs } : {}),
   ...(self ? { applicationServer: self } : {}),
 })
 const routing = streamsRouting(app.streams, self ?? 'localhost:0')

@@ -18,6 +18,7 @@ export function runnerOptions<Id extends string>(appId: Id) {
     'no-load': { type: 'boolean', default: false },
     'app-id': { type: 'string', default: appId },
     'state-dir': { type: 'string' },
+    'commit-interval': { type: 'string' },
   } as const
 }
 
@@ -27,6 +28,7 @@ export interface RunnerFlags {
   readonly 'store': string
   readonly 'partitions': string
   readonly 'no-load': boolean
+  readonly 'commit-interval'?: string | undefined
 }
 
 export interface Cli {
@@ -56,6 +58,8 @@ export interface RunnerSettings {
   readonly partitions: number
   /** False with `--no-load`: only run (and serve), another process sends the load. */
   readonly loading: boolean
+  /** `--commit-interval MS`; unset: the runtime's default (100 ms under exactly-once). */
+  readonly commitIntervalMs?: number
 }
 
 /** Checks the shared flags (exiting through `usage` on a bad one). */
@@ -70,6 +74,7 @@ export function runnerSettings(flags: RunnerFlags, { usage, int }: Cli): RunnerS
     storeType: flags.store as StoreType,
     partitions: int('partitions', flags.partitions, 1),
     loading: !flags['no-load'],
+    ...(flags['commit-interval'] !== undefined ? { commitIntervalMs: int('commit-interval', flags['commit-interval'], 0) } : {}),
   }
 }
 

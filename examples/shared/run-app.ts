@@ -56,6 +56,10 @@ export async function runStreams(topology: Topology, options: RunOptions): Promi
     deserializationExceptionHandler: 'continue',
     ...(options.applicationServer ? { applicationServer: options.applicationServer } : {}),
     ...(options.commitIntervalMs !== undefined ? { commitIntervalMs: options.commitIntervalMs } : {}),
+    // For harnesses that count restores (chaos/): one stderr line per restored store partition.
+    ...(process.env.KSTREAMS_REPORT_RESTORES === '1'
+      ? { restoreListener: { onRestoreEnd: (tp, store, total) => process.stderr.write(`restored ${total} records into ${store} from ${tp.topic}-${tp.partition}\n`) } }
+      : {}),
     logger: options.logger ?? consoleLogger(),
   })
   const cleanUp = (): void => {
