@@ -43,7 +43,7 @@ const importPattern = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)[
 const errors: string[] = []
 const warnings: string[] = []
 
-const dirs = ['src', 'test', 'examples', 'bench', 'scripts'].map((d) => join(root, d))
+const dirs = ['src', 'test', 'examples', 'bench', 'scripts', 'chaos'].map((d) => join(root, d))
 for (const dir of dirs) {
   let files: string[]
   try {
