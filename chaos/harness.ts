@@ -1,0 +1,381 @@
+/**
+ * One chaos run: the app's topics (unique per run), its instances, a load generator process
+ * producing throughout, a log of every action and fault with its time, and at the end a quiet
+ * moment, a clean stop of every instance, and the independent verifier's verdict.
+ */
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { mkdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { Kafka, logLevel } from 'kafkajs'
+import { AppInstance, eventually, sleep } from './instance.ts'
+import type { AppName } from './instance.ts'
+import type { LoadConfig } from './load.ts'
+import { verifyAuction } from './verifier/auction.ts'
+import { verifyPayments } from './verifier/payments.ts'
+import { endOffsets, openTransactions } from './verifier/read.ts'
+import type { Verdict } from './verifier/verdict.ts'
+
+export interface RunOptions {
+  readonly app: AppName
+  readonly brokers: ReadonlyArray<string>
+  readonly partitions?: number
+  /** Load records per second. */
+  readonly rate?: number
+  readonly guarantee?: 'exactly_once' | 'at_least_once'
+  readonly commitIntervalMs?: number
+  readonly sessionTimeoutMs?: number
+  readonly bad?: number
+  readonly poison?: number
+  readonly accounts?: number
+  /** Keep the topics and state directories afterwards. */
+  readonly keep?: boolean
+  readonly print?: (line: string) => void
+}
+
+export interface LogEntry {
+  /** Seconds since the run began. */
+  readonly t: number
+  readonly kind: 'action' | 'fault' | 'step' | 'note'
+  readonly what: string
+}
+
+/** A fault and what the output did across it: the committed output grew after it. */
+export interface FaultRecord {
+  readonly t: number
+  readonly what: string
+  readonly outputBefore: number
+  outputAfter?: number
+  /** Partitions with an open transaction at the moment of the fault. */
+  openTransactions?: number
+}
+
+export interface LoadTotals {
+  readonly sent: number
+  readonly failed: number
+  readonly kinds: { readonly [kind: string]: number }
+}
+
+export interface RunReport {
+  readonly app: AppName
+  readonly tag: string
+  readonly seconds: number
+  readonly log: ReadonlyArray<LogEntry>
+  readonly faults: ReadonlyArray<FaultRecord>
+  readonly load: LoadTotals
+  readonly unexpectedExits: ReadonlyArray<string>
+  readonly instances: ReadonlyArray<{ name: string; pid: number; exit: number | null; processed: number; restored: number; wiped: number; fenced: number }>
+  readonly verdict: Verdict
+}
+
+export class ChaosRun {
+  readonly options: RunOptions
+  readonly app: AppName
+  readonly tag: string
+  readonly prefix: string
+  readonly stateRoot: string
+  readonly kafka: Kafka
+  readonly began = Date.now()
+  readonly log: LogEntry[] = []
+  readonly faults: FaultRecord[] = []
+  readonly instances: AppInstance[] = []
+  /** Last health seen per instance (what it processed before it died or stopped). */
+  readonly #lastProcessed = new Map<AppInstance, number>()
+  totalTasks = 0
+  /** Instances the scenario stopped or killed on purpose; any other exit is a finding. */
+  readonly #retired = new Set<AppInstance>()
+  readonly unexpectedExits: string[] = []
+  #load: ChildProcess | undefined
+  #loadDone: Promise<LoadTotals> | undefined
+  #loadSent = 0
+
+  constructor(options: RunOptions) {
+    this.options = options
+    this.app = options.app
+    this.tag = `chaos-${options.app.slice(0, 3)}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`
+    this.prefix = `${this.tag}-`
+    this.stateRoot = join(tmpdir(), this.tag)
+    mkdirSync(this.stateRoot, { recursive: true })
+    this.kafka = new Kafka({ brokers: [...options.brokers], clientId: 'chaos-harness', logLevel: logLevel.NOTHING, retry: { retries: 10 } })
+  }
+
+  get seconds(): number {
+    return Math.round((Date.now() - this.began) / 100) / 10
+  }
+
+  note(kind: LogEntry['kind'], what: string): void {
+    const entry = { t: this.seconds, kind, what }
+    this.log.push(entry)
+    this.options.print?.(`${`${entry.t.toFixed(1)}s`.padStart(7)}  ${kind.padEnd(6)} ${what}`)
+  }
+
+  /** The app's input and output topics, and (payments) its opened accounts. */
+  async setUp(): Promise<void> {
+    const partitions = this.options.partitions ?? 4
+    const p = this.prefix
+    const names = this.app === 'payments'
+      ? ['payment-inflight', 'payment', 'payment-complete', 'payment-rejected', 'payments-dlq']
+      : ['auction-items-submitted', 'items', 'auction-bids', 'auction-bids-history', 'auction-items-complete', 'auction-results', 'auction-notifications', 'auction-rejected', 'auction-dlq']
+    const admin = this.kafka.admin()
+    await admin.connect()
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          ...names.map((n) => ({ topic: `${p}${n}`, numPartitions: partitions })),
+          ...(this.app === 'payments' ? [{ topic: `${p}accounts`, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] : []),
+        ],
+      })
+    } finally {
+      await admin.disconnect()
+    }
+    if (this.app === 'payments') {
+      const producer = this.kafka.producer()
+      await producer.connect()
+      const accounts = this.options.accounts ?? 50
+      await producer.send({
+        topic: `${p}accounts`,
+        messages: Array.from({ length: accounts }, (_, i) => ({
+          key: `acct-${String(i).padStart(4, '0')}`,
+          value: JSON.stringify({ openingBalance: 100_000 * (1 + (i % 5)) }),
+        })),
+      })
+      await producer.disconnect()
+    }
+    this.note('action', `topics created (${partitions} partitions, prefix ${p})${this.app === 'payments' ? `, ${this.options.accounts ?? 50} accounts opened` : ''}`)
+  }
+
+  /** Starts an instance whose state lives in `<stateRoot>/<name>` (the same name reuses the directory). */
+  start(name: string): AppInstance {
+    const args = [
+      '--app-id', this.tag, '--partitions', String(this.options.partitions ?? 4), '--guarantee', this.options.guarantee ?? 'exactly_once',
+      '--session-timeout', String(this.options.sessionTimeoutMs ?? 6000), '--state-dir', this.stateDir(name),
+      ...(this.options.commitIntervalMs !== undefined ? ['--commit-interval', String(this.options.commitIntervalMs)] : []),
+    ]
+    const instance = new AppInstance({ app: this.app, brokers: this.options.brokers, prefix: this.prefix, args, name, env: { KSTREAMS_REPORT_RESTORES: '1' } })
+    this.instances.push(instance)
+    this.note('action', `started ${name} (pid ${instance.pid})`)
+    return instance
+  }
+
+  /** `kill -9` of an instance, as a fault. */
+  async kill(instance: AppInstance, why = ''): Promise<void> {
+    this.#retired.add(instance)
+    await this.fault(`kill -9 ${instance.name} (pid ${instance.pid})${why}`, () => instance.kill())
+  }
+
+  /** A clean stop (SIGTERM) of an instance, as a scenario step. */
+  async stop(instance: AppInstance): Promise<void> {
+    this.#retired.add(instance)
+    const code = await instance.stop()
+    this.note('action', `stopped ${instance.name} cleanly (exit ${code})`)
+  }
+
+  #checkExits(): void {
+    for (const i of this.instances) {
+      if (!i.alive && !this.#retired.has(i)) {
+        this.#retired.add(i)
+        const line = `${i.name} (pid ${i.pid}) exited on its own (code ${i.child.exitCode}, signal ${i.child.signalCode}); last output: ${i.output.slice(-600).replace(/\s+/g, ' ')}`
+        this.unexpectedExits.push(line)
+        this.note('note', `UNEXPECTED: ${line}`)
+      }
+    }
+  }
+
+  stateDir(name: string): string {
+    return join(this.stateRoot, name)
+  }
+
+  live(): AppInstance[] {
+    return this.instances.filter((i) => i.alive)
+  }
+
+  /** Records produced by the load so far (last progress line). */
+  get loadSent(): number {
+    return this.#loadSent
+  }
+
+  startLoad(overrides: Partial<LoadConfig> = {}): void {
+    const config: LoadConfig = {
+      app: this.app,
+      brokers: this.options.brokers,
+      prefix: this.prefix,
+      runId: this.tag,
+      rate: this.options.rate ?? 100,
+      bad: this.options.bad ?? 0.02,
+      poison: this.options.poison ?? 0,
+      accounts: this.options.accounts ?? 50,
+      ...overrides,
+    }
+    const child = spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', join(import.meta.dirname, 'load.ts')], {
+      env: { ...process.env, CHAOS_LOAD: JSON.stringify(config) },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    })
+    this.#load = child
+    this.#loadDone = new Promise((resolve, reject) => {
+      let done: LoadTotals | undefined
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        const e = JSON.parse(line) as { type: string; sent?: number; failed?: number; kinds?: LoadTotals['kinds']; error?: string; records?: number }
+        if (e.type === 'progress') this.#loadSent = e.sent ?? 0
+        if (process.env.CHAOS_DEBUG) this.note('note', `load: ${line}`)
+        if (e.type === 'send-failed') this.note('note', `load: a transaction of ${e.records} records failed (${e.error}); dropped, never re-sent`)
+        if (e.type === 'done') done = { sent: e.sent ?? 0, failed: e.failed ?? 0, kinds: e.kinds ?? {} }
+      })
+      child.on('exit', (code) => (done ? resolve(done) : reject(new Error(`the load generator exited (${code}) without reporting`))))
+    })
+    this.#loadDone.catch(() => {})
+    this.note('action', `load started: ${config.rate} records/s${config.poison ? `, poison pills ${config.poison}` : ''}${config.bad ? `, bad by design ${config.bad}` : ''}`)
+  }
+
+  async stopLoad(): Promise<LoadTotals> {
+    this.#load?.stdin?.write('stop\n')
+    const totals = await this.#loadDone!
+    this.note('action', `load stopped: ${totals.sent} records sent${totals.failed ? `, ${totals.failed} dropped with failed transactions` : ''}`)
+    return totals
+  }
+
+  /** Σ read_committed end offsets of the app's output topics: grows as results commit. */
+  async outputMark(): Promise<number> {
+    const outputs = this.app === 'payments'
+      ? ['payment-complete', 'payment-rejected', 'payments-dlq']
+      : ['items', 'auction-bids-history', 'auction-rejected', 'auction-items-complete']
+    const ends = await endOffsets(this.kafka, outputs.map((o) => `${this.prefix}${o}`), 'read_committed')
+    return [...ends.values()].reduce((a, b) => a + b, 0)
+  }
+
+  async #healths() {
+    return Promise.all(this.live().map(async (i) => {
+      const h = await i.health()
+      if (h.processed >= 0) this.#lastProcessed.set(i, h.processed)
+      return h
+    }))
+  }
+
+  /**
+   * Every live instance (but `except`) RUNNING, every task run by exactly one of them, then the
+   * committed output growing: one step of a scenario done.
+   */
+  async settle(label: string, { except = [] as AppInstance[], timeoutMs = 240_000 } = {}): Promise<void> {
+    const t0 = Date.now()
+    this.#checkExits()
+    const waiting = eventually(`${label}: every instance RUNNING and every task assigned once`, async () => {
+      const hs = await Promise.all(this.live().filter((i) => !except.includes(i)).map(async (i) => {
+        const h = await i.health()
+        if (h.processed >= 0) this.#lastProcessed.set(i, h.processed)
+        return h
+      }))
+      const tasks = hs.flatMap((h) => h.activeTasks)
+      if (this.totalTasks === 0 && hs.length === 1 && hs[0]!.state === 'RUNNING') this.totalTasks = tasks.length
+      return { states: hs.map((h) => h.state), tasks: tasks.length, unique: new Set(tasks).size }
+    }, (v) => v.states.length > 0 && v.states.every((s) => s === 'RUNNING') && v.tasks === this.totalTasks && v.unique === v.tasks && v.tasks > 0, timeoutMs)
+    await waiting.catch(async (error: Error) => {
+      const hs = await Promise.all(this.instances.map(async (i) => `--- ${i.name} (pid ${i.pid}, ${i.alive ? (await i.health()).state : 'exited'}):\n${i.output.slice(-3000)}`))
+      throw new Error(`${error.message}\n${hs.join('\n')}`)
+    })
+    const mark = await this.outputMark()
+    await eventually(`${label}: committed output to grow past ${mark}`, () => this.outputMark(), (m) => m > mark, timeoutMs)
+    for (const f of this.faults) if (f.outputAfter === undefined) f.outputAfter = await this.outputMark()
+    this.#checkExits()
+    this.note('step', `${label}: running, ${this.totalTasks} tasks over ${this.live().length - except.length} instances, output growing (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
+  }
+
+  /** Logs a fault, with the committed output before it and whether a transaction was open then. */
+  async fault(what: string, inject: () => Promise<void> | void): Promise<void> {
+    const outputBefore = await this.outputMark()
+    const open = (await openTransactions(this.kafka, await this.#appTopics())).length
+    const record: FaultRecord = { t: this.seconds, what, outputBefore, openTransactions: open }
+    await inject()
+    this.faults.push(record)
+    this.note('fault', `${what} (${open} partitions had an open transaction)`)
+  }
+
+  async #appTopics(): Promise<string[]> {
+    const admin = this.kafka.admin()
+    await admin.connect()
+    try {
+      return (await admin.listTopics()).filter((t) => t.startsWith(this.tag))
+    } finally {
+      await admin.disconnect()
+    }
+  }
+
+  /** Sleeps while the load flows, reporting progress. */
+  async hold(ms: number): Promise<void> {
+    if (ms <= 0) return
+    await sleep(ms)
+  }
+
+  /** After the load stopped: every app topic's committed end unchanged for `quietMs`. */
+  async quiet(quietMs: number, timeoutMs = 240_000): Promise<void> {
+    const t0 = Date.now()
+    let last = ''
+    let since = Date.now()
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const topics = await this.#appTopics()
+      const ends = await endOffsets(this.kafka, topics, 'read_committed')
+      const now = JSON.stringify([...ends].sort())
+      if (now !== last) {
+        last = now
+        since = Date.now()
+      } else if (Date.now() - since >= quietMs) break
+      if (Date.now() > deadline) throw new Error(`no quiet moment within ${timeoutMs} ms`)
+      await sleep(1000)
+    }
+    this.note('step', `quiet: no committed change on any app topic for ${quietMs / 1000} s (${((Date.now() - t0) / 1000).toFixed(1)} s after the load stopped)`)
+  }
+
+  /** Stops the load, waits for a quiet moment, stops every instance cleanly, and verifies. */
+  async finish(): Promise<RunReport> {
+    const load = await this.stopLoad()
+    await this.quiet(Math.max(6000, (this.options.commitIntervalMs ?? 100) + 3000))
+    await this.#healths()
+    this.#checkExits()
+    const exits = new Map<AppInstance, number | null>()
+    for (const i of this.instances) if (!i.alive) exits.set(i, await i.exited)
+    await Promise.all(this.live().map(async (i) => exits.set(i, await i.stop())))
+    this.note('action', `stopped every instance cleanly; verifying`)
+    const names = { prefix: this.prefix, applicationId: this.tag }
+    const verdict = this.app === 'payments' ? await verifyPayments(this.kafka, names) : await verifyAuction(this.kafka, names)
+    return {
+      app: this.app,
+      tag: this.tag,
+      seconds: this.seconds,
+      log: this.log,
+      faults: this.faults,
+      load,
+      unexpectedExits: this.unexpectedExits,
+      instances: this.instances.map((i) => ({
+        name: i.name,
+        pid: i.pid,
+        exit: exits.get(i) ?? null,
+        processed: this.#lastProcessed.get(i) ?? 0,
+        restored: i.restored(),
+        wiped: i.count(/wiping the task state/),
+        fenced: i.count(/fenc/i),
+      })),
+      verdict,
+    }
+  }
+
+  /** Kills what is left, and (unless kept) deletes the run's topics and state. */
+  async cleanUp(): Promise<void> {
+    for (const i of this.instances) if (i.alive) await i.kill()
+    if (this.#load && this.#load.exitCode === null) this.#load.kill('SIGKILL')
+    if (this.options.keep) return
+    rmSync(this.stateRoot, { recursive: true, force: true })
+    try {
+      const topics = await this.#appTopics()
+      const admin = this.kafka.admin()
+      await admin.connect()
+      if (topics.length > 0) await admin.deleteTopics({ topics }).catch(() => undefined)
+      const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(this.tag) || g === this.tag)
+      if (groups.length > 0) await admin.deleteGroups(groups).catch(() => undefined)
+      await admin.disconnect()
+    } catch {
+      // The broker may be gone (broker-bounce stops its own); nothing left to tidy then.
+    }
+  }
+}
