@@ -5,8 +5,8 @@
  * `--repeats` times (interleaved, so drift hits all alike), and prints a table per workload;
  * the tables and an SVG chart land in bench/results/ (timestamped, plus latest.md/latest.svg).
  *
- *   npm run bench [-- --quick] [--records 1000000] [--repeats 3] [--only w1,w3] [--no-java]
- *                 [--restore-keys 1000000] [--rate 10000] [--cpu-prof <dir>]
+ *   npm run bench [-- --quick] [--records 200000] [--repeats 3] [--only w1,w3] [--no-java]
+ *                 [--restore-keys 500000] [--rate 10000] [--warmup 5] [--measure 20] [--cpu-prof <dir>]
  *
  * Broker: KAFKA_BROKERS, else 127.0.0.1:9092 — started with infra/services.sh (and stopped at
  * the end) when nothing answers there. The older single-runtime benches (engine.ts, task.ts,
@@ -44,15 +44,15 @@ const { values: args } = parseArgs({
   },
 })
 const quick = args.quick
-const N = Number(args.records ?? (quick ? 100_000 : 500_000))
+const N = Number(args.records ?? (quick ? 50_000 : 200_000))
 const REPEATS = Number(args.repeats ?? (quick ? 1 : 3))
-const RESTORE_KEYS = Number(args['restore-keys'] ?? (quick ? 100_000 : 1_000_000))
+const RESTORE_KEYS = Number(args['restore-keys'] ?? (quick ? 100_000 : 500_000))
 const KEYS = Number(args.keys)
 const VALUE_BYTES = Number(args['value-bytes'])
 const PARTITIONS = Number(args.partitions)
 const RATE = Number(args.rate)
-const WARMUP_S = Number(args.warmup ?? (quick ? 3 : 10))
-const MEASURE_S = Number(args.measure ?? (quick ? 10 : 30))
+const WARMUP_S = Number(args.warmup ?? (quick ? 3 : 5))
+const MEASURE_S = Number(args.measure ?? (quick ? 8 : 20))
 const only = args.only ? new Set(args.only.toLowerCase().split(',')) : undefined
 const wants = (w: string) => only === undefined || only.has(w)
 const JAVA = !args['no-java']
@@ -105,7 +105,7 @@ if (wants('w5')) {
     await loadChangelog(producer, `${appId}-store-changelog`, RESTORE_KEYS)
   }
 }
-log(`pre-loaded ${N.toLocaleString('en-US')} records ×2 (uniform, zipf), ${KEYS} keys, ${VALUE_BYTES} B values, ${PARTITIONS} partitions, W5 changelogs of ${RESTORE_KEYS.toLocaleString('en-US')} keys in ${((performance.now() - loadStarted) / 1000).toFixed(0)} s`)
+log(`pre-loaded ${N.toLocaleString('en-US')} records ×2 (uniform, zipf), ${KEYS} keys, ${VALUE_BYTES} B values, ${PARTITIONS} partitions${wants('w5') ? `, W5 changelogs of ${RESTORE_KEYS.toLocaleString('en-US')} keys` : ''} in ${((performance.now() - loadStarted) / 1000).toFixed(0)} s`)
 
 // ---------- throughput workloads (W0-W4) ----------
 interface Job { readonly id: string; readonly workload: string; readonly contender: string; readonly runtime: Runtime; readonly kind: string; readonly input: InputTopic; readonly expected: number; readonly table?: string }
@@ -251,7 +251,7 @@ writeFileSync(join(args.results, `${stamp}.svg`), svg)
 writeFileSync(join(args.results, `${stamp}.json`), JSON.stringify({ machine, loadAfter, N, KEYS, VALUE_BYTES, PARTITIONS, REPEATS, RESTORE_KEYS, rows, latencies }, null, 1))
 writeFileSync(join(args.results, 'latest.md'), md.replace(`(${stamp}.svg)`, '(latest.svg)'))
 writeFileSync(join(args.results, 'latest.svg'), svg)
-log(`written ${join('bench/results', `${stamp}.md`)} (+ .svg, .json, latest.md, latest.svg)`)
+log(`written ${join(args.results, `${stamp}.md`)} (+ .svg, .json, latest.md, latest.svg)`)
 
 // ---------- cleanup ----------
 await producer.disconnect()
