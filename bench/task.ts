@@ -4,7 +4,10 @@
  * processing (serdes, processors, stores) from the embedded broker's poll/produce path, which
  * `bench/engine.ts` includes.
  *
- *   node bench/task.ts [--records 1000000] [--keys 10000] [--only a|memory|rocksdb] [--runs 1]
+ *   node bench/task.ts [--records 1000000] [--keys 10000] [--only a|memory|rocksdb] [--runs 1] [--metrics]
+ *
+ * `--metrics` attaches the task to metrics and tracing as the runtime does (node counters, sink
+ * latency histogram, tracing checks; the OpenTelemetry API loaded, no SDK), to measure their cost.
  */
 import { parseArgs } from 'node:util'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -14,6 +17,11 @@ import { Serdes, StreamsBuilder } from '../src/index.ts'
 import type { ConsumerRecord } from '../src/client/port.ts'
 import { StreamTask } from '../src/runtime/task/stream-task.ts'
 import { InMemoryRecordCollector } from '../src/runtime/task/in-memory-record-collector.ts'
+import { Registry } from 'prom-client'
+import { loadOpenTelemetry, OtelTracerSource } from '../src/instrumentation/open-telemetry.ts'
+import { RecordTracing } from '../src/instrumentation/record-tracing.ts'
+import { StreamsMetrics } from '../src/instrumentation/streams-metrics.ts'
+import { instrumentTask } from '../src/runtime/task/task-instrumentation.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -21,6 +29,7 @@ const { values: args } = parseArgs({
     keys: { type: 'string', default: '10000' },
     only: { type: 'string' },
     runs: { type: 'string', default: '1' },
+    metrics: { type: 'boolean', default: false },
   },
 })
 const N = Number(args.records)
@@ -72,12 +81,17 @@ async function runOnce(build: (b: StreamsBuilder) => void, data: Input): Promise
   const collector = new InMemoryRecordCollector()
   const task = new StreamTask(compiled.subtopologies[0]!, 0, { applicationId: 'bench-task', collector, stateDir })
   await task.openStores()
+  if (args.metrics) {
+    const otel = await loadOpenTelemetry()
+    instrumentTask(task, { metrics: new StreamsMetrics('bench-task', new Registry()), tracing: new RecordTracing('bench-task', otel && new OtelTracerSource(otel)) })
+  }
   task.initialize()
   let outputs = 0
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   for (let i = 0; i < N; i += BATCH) {
     task.addRecords('input', 0, batch(data, i, Math.min(N, i + BATCH)))
+    if (args.metrics) task.context.systemTimeMs = Date.now() // as the runtime sets it per processing pass
     task.processBatch(Number.MAX_SAFE_INTEGER)
     outputs += collector.drain().length
   }
