@@ -2,7 +2,9 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Registry } from 'prom-client'
 import { MetricNames } from '../../src/instrumentation/metric-names.ts'
-import type { Processor, ProcessorContext } from '../../src/processors/processor.ts'
+import type { BusinessCounter } from '../../src/instrumentation/business-metrics.ts'
+import type { FixedKeyProcessorContext, Processor, ProcessorContext } from '../../src/processors/processor.ts'
+import type { Record } from '../../src/processors/record.ts'
 import { Serdes } from '../../src/serdes/serdes.ts'
 import { TopologyTestDriver } from '../../src/testing/topology-test-driver.ts'
 import { StreamsBuilder } from '../../src/topology/dsl/streams-builder.ts'
@@ -111,4 +113,33 @@ test('a passed registry is used; scope labels cannot be redefined; label names a
   assert.equal(driver.metricsRegistry, registry)
   assert.match(String(failure), /label "node" is added by kstreams/)
   assert.ok(registry.getSingleMetric('plain_total'))
+})
+
+test('processValues gets context.metrics too, scoped to its own node', async () => {
+  const b = new StreamsBuilder()
+  b.stream('in', { key: str, value: str })
+    .processValues(() => {
+      let ctx: FixedKeyProcessorContext<string, string>
+      let seen: BusinessCounter<never>
+      return {
+        init(c: FixedKeyProcessorContext<string, string>) {
+          ctx = c
+          seen = c.metrics.counter({ name: 'values_seen_total', help: 'Values seen' })
+        },
+        process(r: Record<string, string>) {
+          seen.inc()
+          ctx.forward(r)
+        },
+      }
+    }, { name: 'seen' })
+    .to('out', { key: str, value: str })
+  const driver = new TopologyTestDriver(b.build())
+  try {
+    const input = driver.createInputTopic('in', str, str)
+    input.pipeInput('a', '1')
+    input.pipeInput('b', '2')
+    assert.equal(await total(driver.metricsRegistry!, 'values_seen_total', { node: 'seen', task_id: '0_0' }), 2)
+  } finally {
+    driver.close()
+  }
 })
