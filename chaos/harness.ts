@@ -5,11 +5,13 @@
  */
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { mkdirSync, rmSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { Kafka, logLevel } from 'kafkajs'
+import { buildAuctionTopology } from '../examples/auction/topology.ts'
+import { buildPaymentsTopology } from '../examples/payments/topology.ts'
 import { AppInstance, eventually, sleep } from './instance.ts'
 import type { AppName } from './instance.ts'
 import type { LoadConfig } from './load.ts'
@@ -83,7 +85,8 @@ export class ChaosRun {
   readonly instances: AppInstance[] = []
   /** Last health seen per instance (what it processed before it died or stopped). */
   readonly #lastProcessed = new Map<AppInstance, number>()
-  totalTasks = 0
+  /** Tasks of the app: its sub-topologies (a global store's makes none) × partitions. */
+  readonly totalTasks: number
   /** Instances the scenario stopped or killed on purpose; any other exit is a finding. */
   readonly #retired = new Set<AppInstance>()
   readonly unexpectedExits: string[] = []
@@ -98,6 +101,8 @@ export class ChaosRun {
     this.prefix = `${this.tag}-`
     this.stateRoot = join(tmpdir(), this.tag)
     mkdirSync(this.stateRoot, { recursive: true })
+    const topology = options.app === 'payments' ? buildPaymentsTopology({ storeType: 'memory' }) : buildAuctionTopology({ storeType: 'memory' })
+    this.totalTasks = (topology.describe().toString().match(/Sub-topology: \d+$/gm) ?? []).length * (options.partitions ?? 4)
     this.kafka = new Kafka({ brokers: [...options.brokers], clientId: 'chaos-harness', logLevel: logLevel.NOTHING, retry: { retries: 10 } })
   }
 
@@ -162,15 +167,22 @@ export class ChaosRun {
 
   /** `kill -9` of an instance, as a fault. */
   async kill(instance: AppInstance, why = ''): Promise<void> {
+    await this.#sample(instance)
     this.#retired.add(instance)
     await this.fault(`kill -9 ${instance.name} (pid ${instance.pid})${why}`, () => instance.kill())
   }
 
   /** A clean stop (SIGTERM) of an instance, as a scenario step. */
   async stop(instance: AppInstance): Promise<void> {
+    await this.#sample(instance)
     this.#retired.add(instance)
     const code = await instance.stop()
     this.note('action', `stopped ${instance.name} cleanly (exit ${code})`)
+  }
+
+  async #sample(instance: AppInstance): Promise<void> {
+    const h = await instance.health()
+    if (h.processed >= 0) this.#lastProcessed.set(instance, h.processed)
   }
 
   #checkExits(): void {
@@ -267,7 +279,6 @@ export class ChaosRun {
         return h
       }))
       const tasks = hs.flatMap((h) => h.activeTasks)
-      if (this.totalTasks === 0 && hs.length === 1 && hs[0]!.state === 'RUNNING') this.totalTasks = tasks.length
       return { states: hs.map((h) => h.state), tasks: tasks.length, unique: new Set(tasks).size }
     }, (v) => v.states.length > 0 && v.states.every((s) => s === 'RUNNING') && v.tasks === this.totalTasks && v.unique === v.tasks && v.tasks > 0, timeoutMs)
     await waiting.catch(async (error: Error) => {
@@ -339,6 +350,13 @@ export class ChaosRun {
     this.note('action', `stopped every instance cleanly; verifying`)
     const names = { prefix: this.prefix, applicationId: this.tag }
     const verdict = this.app === 'payments' ? await verifyPayments(this.kafka, names) : await verifyAuction(this.kafka, names)
+    if (!verdict.ok || this.unexpectedExits.length > 0 || this.options.keep) {
+      const dir = join(tmpdir(), `${this.tag}-logs`)
+      mkdirSync(dir, { recursive: true })
+      for (const i of this.instances) writeFileSync(join(dir, `${i.name}-${i.pid}.log`), i.output)
+      writeFileSync(join(dir, 'run.log'), this.log.map((e) => `${e.t.toFixed(1)}s ${e.kind} ${e.what}`).join('\n'))
+      this.note('note', `instance output kept in ${dir}`)
+    }
     return {
       app: this.app,
       tag: this.tag,

@@ -68,7 +68,7 @@ export class AppInstance {
     const marker = options.app === 'payments' ? /HTTP: (http:\/\/\S+?)\/accounts/ : /HTTP: (http:\/\/\S+?)\/items/
     this.url = new Promise((resolve, reject) => {
       this.child.stdout!.on('data', (chunk: Buffer) => {
-        if (this.output.length < 200_000) this.output += chunk.toString()
+        if (this.output.length < 2_000_000) this.output += chunk.toString()
         const m = marker.exec(this.output)
         if (m) resolve(m[1]!)
       })
@@ -77,7 +77,7 @@ export class AppInstance {
         const lines = text.split('\n')
         this.#stderrTail = lines.pop() ?? ''
         this.stderrLines.push(...lines)
-        if (this.output.length < 200_000) this.output += chunk.toString()
+        if (this.output.length < 2_000_000) this.output += chunk.toString()
       })
       void this.exited.then((code) => reject(new Error(`${this.name} exited (${code}) before serving:\n${this.output.slice(-4000)}`)))
     })
