@@ -44,11 +44,15 @@ export class KafkaJsPartitionReader implements PartitionReader {
       await this.#prepare(cluster, partition)
       let position = from
       let retries = 0
+      // The next fetch, started before the current records are handed out: a restore applies
+      // them to its store while the broker answers, instead of one after the other.
+      let prefetched: Promise<FetchedPartition> | undefined
       while (position < to && !this.#closed) {
         let fetched: FetchedPartition
         try {
-          fetched = await this.#fetch(cluster, partition, position)
+          fetched = await (prefetched ?? this.#fetch(cluster, partition, position))
         } catch (error) {
+          prefetched = undefined
           const type = protocolErrorType(error)
           if (type === 'OFFSET_OUT_OF_RANGE') {
             // Before the log start (retention or deleteRecords moved it): read what is left.
@@ -78,8 +82,15 @@ export class KafkaJsPartitionReader implements PartitionReader {
           records.push(toConsumerRecord(topic, partition.partition, m))
         }
         position = nextPosition(raw)
+        const end = readableEnd(fetched, this.#readCommitted)
+        prefetched = undefined
+        if (position < end && position < to) {
+          prefetched = this.#fetch(cluster, partition, position)
+          // Awaited by the next turn; if the caller stops first, its failure is nobody's concern.
+          prefetched.catch(() => undefined)
+        }
         if (records.length > 0) yield records
-        if (position >= readableEnd(fetched, this.#readCommitted)) return
+        if (position >= end) return
       }
     } catch (error) {
       throw translateError(error, `read ${topic}-${partition.partition} [${from}, ${to})`)
