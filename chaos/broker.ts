@@ -83,6 +83,17 @@ export async function startOwnBroker(): Promise<OwnBroker> {
   // The exact command line, read before any kill: a relaunch is the same broker on the same data.
   const argv = readFileSync(`/proc/${pid()}/cmdline`, 'utf8').split('\0').filter((a) => a !== '')
   let stopped = false
+  // A harness that dies (Ctrl-C, a crash) must not leave its broker running.
+  const lastResort = (): void => {
+    try {
+      const p = pid()
+      if (alive(p)) process.kill(p, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+    rmSync(home, { recursive: true, force: true })
+  }
+  process.once('exit', lastResort)
   return {
     brokers: [`127.0.0.1:${port}`],
     home,
@@ -105,6 +116,7 @@ export async function startOwnBroker(): Promise<OwnBroker> {
     async stop() {
       if (stopped) return
       stopped = true
+      process.off('exit', lastResort)
       services('stop', 'kafka')
       const p = existsSync(pidFile) ? pid() : 0
       if (p > 0 && alive(p)) process.kill(p, 'SIGKILL')

@@ -3,18 +3,17 @@
  * producing throughout, a log of every action and fault with its time, and at the end a quiet
  * moment, a clean stop of every instance, and the independent verifier's verdict.
  */
-import { spawn } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { Kafka, logLevel } from 'kafkajs'
 import { buildAuctionTopology } from '../examples/auction/topology.ts'
 import { buildPaymentsTopology } from '../examples/payments/topology.ts'
 import { AppInstance, eventually, sleep } from './instance.ts'
 import type { AppName } from './instance.ts'
 import type { LoadConfig } from './load.ts'
+import { LoadProcess } from './load-process.ts'
+import type { LoadTotals } from './load-process.ts'
 import { verifyAuction } from './verifier/auction.ts'
 import { verifyPayments } from './verifier/payments.ts'
 import { endOffsets, openTransactions } from './verifier/read.ts'
@@ -54,12 +53,6 @@ export interface FaultRecord {
   openTransactions?: number
 }
 
-export interface LoadTotals {
-  readonly sent: number
-  readonly failed: number
-  readonly kinds: { readonly [kind: string]: number }
-}
-
 export interface RunReport {
   readonly app: AppName
   readonly tag: string
@@ -90,9 +83,8 @@ export class ChaosRun {
   /** Instances the scenario stopped or killed on purpose; any other exit is a finding. */
   readonly #retired = new Set<AppInstance>()
   readonly unexpectedExits: string[] = []
-  #load: ChildProcess | undefined
-  #loadDone: Promise<LoadTotals> | undefined
-  #loadSent = 0
+  #load: LoadProcess | undefined
+  #lastMark = 0
 
   constructor(options: RunOptions) {
     this.options = options
@@ -204,11 +196,6 @@ export class ChaosRun {
     return this.instances.filter((i) => i.alive)
   }
 
-  /** Records produced by the load so far (last progress line). */
-  get loadSent(): number {
-    return this.#loadSent
-  }
-
   startLoad(overrides: Partial<LoadConfig> = {}): void {
     const config: LoadConfig = {
       app: this.app,
@@ -221,29 +208,12 @@ export class ChaosRun {
       accounts: this.options.accounts ?? 50,
       ...overrides,
     }
-    const child = spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', join(import.meta.dirname, 'load.ts')], {
-      env: { ...process.env, CHAOS_LOAD: JSON.stringify(config) },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    })
-    this.#load = child
-    this.#loadDone = new Promise((resolve, reject) => {
-      let done: LoadTotals | undefined
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        const e = JSON.parse(line) as { type: string; sent?: number; failed?: number; kinds?: LoadTotals['kinds']; error?: string; records?: number }
-        if (e.type === 'progress') this.#loadSent = e.sent ?? 0
-        if (process.env.CHAOS_DEBUG) this.note('note', `load: ${line}`)
-        if (e.type === 'send-failed') this.note('note', `load: a transaction of ${e.records} records failed (${e.error}); dropped, never re-sent`)
-        if (e.type === 'done') done = { sent: e.sent ?? 0, failed: e.failed ?? 0, kinds: e.kinds ?? {} }
-      })
-      child.on('exit', (code) => (done ? resolve(done) : reject(new Error(`the load generator exited (${code}) without reporting`))))
-    })
-    this.#loadDone.catch(() => {})
+    this.#load = new LoadProcess(config, (what) => this.note('note', what))
     this.note('action', `load started: ${config.rate} records/s${config.poison ? `, poison pills ${config.poison}` : ''}${config.bad ? `, bad by design ${config.bad}` : ''}`)
   }
 
   async stopLoad(): Promise<LoadTotals> {
-    this.#load?.stdin?.write('stop\n')
-    const totals = await this.#loadDone!
+    const totals = await this.#load!.stop()
     this.note('action', `load stopped: ${totals.sent} records sent${totals.failed ? `, ${totals.failed} dropped with failed transactions` : ''}`)
     return totals
   }
@@ -254,7 +224,8 @@ export class ChaosRun {
       ? ['payment-complete', 'payment-rejected', 'payments-dlq']
       : ['items', 'auction-bids-history', 'auction-rejected', 'auction-items-complete']
     const ends = await endOffsets(this.kafka, outputs.map((o) => `${this.prefix}${o}`), 'read_committed')
-    return [...ends.values()].reduce((a, b) => a + b, 0)
+    this.#lastMark = [...ends.values()].reduce((a, b) => a + b, 0)
+    return this.#lastMark
   }
 
   async #healths() {
@@ -278,6 +249,8 @@ export class ChaosRun {
         if (h.processed >= 0) this.#lastProcessed.set(i, h.processed)
         return h
       }))
+      // ERROR is terminal (as in Kafka Streams): no point waiting it out.
+      if (hs.some((h) => h.state === 'ERROR')) throw new Error(`${label}: an instance is in state ERROR (${hs.map((h) => h.state).join(', ')})`)
       const tasks = hs.flatMap((h) => h.activeTasks)
       return { states: hs.map((h) => h.state), tasks: tasks.length, unique: new Set(tasks).size }
     }, (v) => v.states.length > 0 && v.states.every((s) => s === 'RUNNING') && v.tasks === this.totalTasks && v.unique === v.tasks && v.tasks > 0, timeoutMs)
@@ -292,14 +265,17 @@ export class ChaosRun {
     this.note('step', `${label}: running, ${this.totalTasks} tasks over ${this.live().length - except.length} instances, output growing (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
   }
 
-  /** Logs a fault, with the committed output before it and whether a transaction was open then. */
-  async fault(what: string, inject: () => Promise<void> | void): Promise<void> {
-    const outputBefore = await this.outputMark()
-    const open = (await openTransactions(this.kafka, await this.#appTopics())).length
-    const record: FaultRecord = { t: this.seconds, what, outputBefore, openTransactions: open }
+  /**
+   * Logs a fault, with the committed output before it and whether a transaction was open then;
+   * `measure: false` when the broker is down (the last mark seen stands in).
+   */
+  async fault(what: string, inject: () => Promise<void> | void, { measure = true } = {}): Promise<void> {
+    const outputBefore = measure ? await this.outputMark() : this.#lastMark
+    const open = measure ? (await openTransactions(this.kafka, await this.#appTopics())).length : undefined
+    const record: FaultRecord = { t: this.seconds, what, outputBefore, ...(open !== undefined ? { openTransactions: open } : {}) }
     await inject()
     this.faults.push(record)
-    this.note('fault', `${what} (${open} partitions had an open transaction)`)
+    this.note('fault', `${what}${open !== undefined ? ` (${open} partitions had an open transaction)` : ''}`)
   }
 
   async #appTopics(): Promise<string[]> {
@@ -381,7 +357,7 @@ export class ChaosRun {
   /** Kills what is left, and (unless kept) deletes the run's topics and state. */
   async cleanUp(): Promise<void> {
     for (const i of this.instances) if (i.alive) await i.kill()
-    if (this.#load && this.#load.exitCode === null) this.#load.kill('SIGKILL')
+    this.#load?.kill()
     if (this.options.keep) return
     rmSync(this.stateRoot, { recursive: true, force: true })
     try {

@@ -25,6 +25,10 @@ process.on('warning', (w) => {
   if (w.name !== 'TimeoutNegativeWarning') console.warn(w)
 })
 
+// Ctrl-C: exit through 'exit' handlers (a broker of our own is killed there).
+process.once('SIGINT', () => process.exit(130))
+process.once('SIGTERM', () => process.exit(143))
+
 const { values: flags } = parseArgs({
   options: {
     'scenario': { type: 'string' },

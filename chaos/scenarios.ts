@@ -141,7 +141,7 @@ export const SCENARIOS: { readonly [K in ScenarioName]: Scenario } = {
       await hold(1)
       await run.fault('kill -9 the broker', () => broker!.kill())
       await new Promise((resolve) => setTimeout(resolve, 5000))
-      await run.fault('restart the broker on the same data', () => broker!.restart())
+      await run.fault('restart the broker on the same data', () => broker!.restart(), { measure: false })
       await run.settle('after the bounce')
       await hold(1)
     },
