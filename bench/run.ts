@@ -151,7 +151,7 @@ for (let rep = 0; rep < REPEATS; rep++) {
       const changelog = `${appId}-store-changelog`
       const names = runtime === 'node' ? ['kstreams: restore into RocksDB', 'raw kafkajs read (PartitionReader)'] : ['Kafka Streams (Java): restore into RocksDB', 'raw Java client: consumer read']
       for (const [kind, contender, input] of [['w5', names[0]!, `${appId}-in`], ['w5-read', names[1]!, changelog]] as const) {
-        const spec = { runtime, workload: kind, appId: kind === 'w5' ? appId : `${appId}-read-${rep}`, input, output: `${appId}-out`, records: RESTORE_KEYS, bytes: 0, expected: RESTORE_KEYS }
+        const spec = { runtime, workload: kind, appId: kind === 'w5' ? appId : `${appId}-read-${rep}`, input, output: `${appId}-out`, records: RESTORE_KEYS, bytes: RESTORE_KEYS * (16 + 8), expected: RESTORE_KEYS }
         const workload = `W5 restore of a ${RESTORE_KEYS.toLocaleString('en-US')}-key changelog`
         try {
           const s = await restore(env, spec)
