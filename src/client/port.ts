@@ -107,6 +107,12 @@ export interface ConsumerConfig {
   readonly maxPollRecords?: number
 }
 
+/** Offsets `from` (inclusive) to `to` (exclusive). */
+export interface OffsetRange {
+  readonly from: number
+  readonly to: number
+}
+
 export interface Consumer {
   /** Joins the group; assignment arrives through the rebalance listener during `poll()`. */
   connect(): Promise<void>
@@ -118,6 +124,13 @@ export interface Consumer {
   seek(partition: TopicPartitionOffset): void
   commit(offsets: ReadonlyArray<TopicPartitionOffset>): Promise<void>
   committed(partitions: ReadonlyArray<TopicPartition>): Promise<Map<string, number>>
+  /**
+   * The latest run of offsets `[from, to)` of the partition this consumer fetched past without a
+   * record to return — transaction markers, aborted records — or undefined. A position inside it
+   * is as far along as `to`, as the Java consumer's position moves past control records: lag uses
+   * it. Optional; such offsets then count as lag.
+   */
+  skippedOffsets?(partition: TopicPartition): OffsetRange | undefined
   /** Leaves the group (revoking through the listener first). */
   close(): Promise<void>
 }

@@ -5,8 +5,10 @@ import type { ActiveTask } from './active-task.ts'
 
 /**
  * Per assigned partition: end offset minus the position — the next offset the task will process
- * (buffered records count as lag), or the committed offset before it processed any. Computed
- * when scraped: one end-offsets request, plus a committed-offsets one for partitions not read yet.
+ * (buffered records count as lag), or the committed offset before it processed any — moved past
+ * the transaction markers and aborted records the consumer skipped there, as Kafka's records-lag.
+ * Computed when scraped: one end-offsets request, plus a committed-offsets one for partitions not
+ * read yet.
  */
 export async function consumerLag(consumer: Consumer, tasks: Iterable<ActiveTask>, admin: Admin): Promise<PartitionLag[]> {
   const assigned = consumer.assignment()
@@ -23,7 +25,10 @@ export async function consumerLag(consumer: Consumer, tasks: Iterable<ActiveTask
     const key = partitionKey(tp.topic, tp.partition)
     const end = ends.get(key)
     if (end === undefined) continue
-    const position = positions.get(key) ?? committed.get(key) ?? 0
+    let position = positions.get(key) ?? committed.get(key) ?? 0
+    // A caught-up exactly-once partition ends in a transaction marker: no record, no lag.
+    const skipped = consumer.skippedOffsets?.(tp)
+    if (skipped !== undefined && position >= skipped.from && position < skipped.to) position = skipped.to
     out.push({ topic: tp.topic, partition: tp.partition, lag: Math.max(0, end - position) })
   }
   return out

@@ -108,6 +108,32 @@ test('lag is reported per input partition and is 0 once caught up, batch after b
   await producer.close()
 })
 
+test('lag is 0 on a caught-up partition whose input ends in transaction markers (exactly-once), as Kafka\'s records-lag', async (t) => {
+  using state = tempStateDir()
+  const kafka = createEmbeddedKafka()
+  kafka.createTopic('numbers', 1)
+  const registry = new Registry()
+  const producer = kafka.producer({ transactionalId: 'lag-eos-upstream' })
+  await producer.connect()
+  const sendInTransaction = async (n: number, from: number): Promise<void> => {
+    await producer.beginTransaction()
+    await producer.send(Array.from({ length: n }, (_, i) => ({ topic: 'numbers', key: Buffer.from(`k${from + i}`), value: Buffer.from(String(from + i)), timestamp: 1 })))
+    await producer.commitTransaction()
+  }
+  await sendInTransaction(10, 0)
+  await sendInTransaction(10, 10)
+  const app = new KafkaStreams(parityTopology(), { applicationId: 'lag-eos-app', client: kafka, stateDir: state.dir, logger: silentLogger, processingGuarantee: 'exactly_once', commitIntervalMs: 20, pollMs: 10, metrics: { registry } })
+  closeAfter(t, app)
+  await app.start()
+  await waitFor(() => kafka.records('odd-numbers').length === 10, 10_000, 'first transactions out')
+  // 20 records and 2 markers: the end offset is 22, the task's position 20 then 22.
+  assert.equal(await total(registry, MetricNames.consumerLag, { topic: 'numbers', partition: 0 }), 0)
+  await sendInTransaction(4, 20)
+  await waitFor(() => kafka.records('odd-numbers').length === 12, 10_000, 'third transaction out')
+  assert.equal(await total(registry, MetricNames.consumerLag, { topic: 'numbers', partition: 0 }), 0)
+  await producer.close()
+})
+
 test('dropped and late records are counted per task and reason; metrics: false leaves no registry', async (t) => {
   using state = tempStateDir()
   const kafka = createEmbeddedKafka()

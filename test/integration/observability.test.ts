@@ -12,7 +12,7 @@ import { Serdes } from '../../src/serdes/serdes.ts'
 import { StreamsBuilder } from '../../src/topology/dsl/streams-builder.ts'
 import { capturingLogger } from '../instrumentation/capturing-logger.ts'
 import { total } from '../instrumentation/metric-values.ts'
-import { brokers, createTopics, deleteTopics, emittedCounts, eventually, produce, requireServices, skip, unique } from './runtime/broker.ts'
+import { brokers, client, createTopics, deleteTopics, emittedCounts, eventually, produce, requireServices, skip, unique } from './runtime/broker.ts'
 
 const VALUE_MARKER = 'value-marker-7f3a'
 const KEY_MARKER = 'key-marker-91c2'
@@ -62,6 +62,35 @@ test('on the real broker: records processed, node counters, e2e latency per outp
   const loudText = JSON.stringify(loud.map((l) => [l.bindings, l.obj, l.msg]), (_k, v: unknown) => (v instanceof Error ? v.message : v))
   assert.ok(!loudText.includes(VALUE_MARKER) && !loudText.includes(KEY_MARKER), 'no record key or value at info or above')
   assert.ok(text().includes('"msg":"Starting"'))
+})
+
+test('on the real broker: lag is 0 on a caught-up exactly-once partition whose input ends in a transaction marker', { skip, timeout: 120_000 }, async (t) => {
+  requireServices()
+  const applicationId = unique('observe-eos-lag')
+  const input = `${applicationId}-in`
+  const output = `${applicationId}-out`
+  await createTopics([{ name: input, partitions: 1 }, { name: output, partitions: 1 }])
+  const stateDir = mkdtempSync(join(tmpdir(), 'kstreams-observe-eos-'))
+  t.after(async () => {
+    rmSync(stateDir, { recursive: true, force: true })
+    await deleteTopics([input, output, `${applicationId}-counts-changelog`])
+  })
+  // The input written in a transaction, as an upstream exactly-once application writes it.
+  const upstream = client.producer({ transactionalId: `${applicationId}-upstream` })
+  await upstream.connect()
+  t.after(() => upstream.close())
+  await upstream.beginTransaction()
+  await upstream.send(Array.from({ length: 10 }, (_, i) => ({ topic: input, key: Buffer.from(`k${i % 2}`), value: Buffer.from(String(i)), timestamp: Date.now() })))
+  await upstream.commitTransaction()
+  const registry = new Registry()
+  const app = new KafkaStreams(countTopology(input, output), {
+    applicationId, kafka: { brokers }, stateDir, logger: capturingLogger().logger, processingGuarantee: 'exactly_once', metrics: { registry },
+  })
+  t.after(() => app.close())
+  await app.start()
+  await eventually(() => total(registry, MetricNames.recordsProcessed, { application_id: applicationId }), (n) => n === 10, 60_000, 'the 10 records processed')
+  // End offset 11 (10 records and the commit marker); Kafka's records-lag is 0 here, not 1.
+  await eventually(() => total(registry, MetricNames.consumerLag, { topic: input, partition: 0 }), (lag) => lag === 0, 20_000, 'lag 0 past the marker')
 })
 
 const SASL_BROKERS = (process.env.KAFKA_SASL_BROKERS ?? `127.0.0.1:${process.env.KAFKA_SASL_PORT ?? 9094}`).split(',')

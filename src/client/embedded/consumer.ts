@@ -1,5 +1,5 @@
 import { ClientClosedError, KafkaClientError } from '../errors.ts'
-import type { Consumer, ConsumerConfig, ConsumerRecord, TopicPartition, TopicPartitionOffset } from '../port.ts'
+import type { Consumer, ConsumerConfig, ConsumerRecord, OffsetRange, TopicPartition, TopicPartitionOffset } from '../port.ts'
 import { partitionKey } from '../port.ts'
 import type { ConsumerGroup } from './consumer-group.ts'
 import type { PartitionLog } from './partition-log.ts'
@@ -25,6 +25,8 @@ export class EmbeddedConsumer implements Consumer {
   #generation = -1
   #assignment: TopicPartition[] = []
   readonly #positions = new Map<string, number>()
+  /** Markers and aborted records read past; they hold no record, so they stay valid across seeks. */
+  readonly #skipped = new Map<string, OffsetRange>()
   readonly #paused = new Set<string>()
   #nextPartition = 0
   #closed = false
@@ -94,6 +96,10 @@ export class EmbeddedConsumer implements Consumer {
   async commit(offsets: ReadonlyArray<TopicPartitionOffset>): Promise<void> {
     const group = this.#connected()
     group.commit(this.#memberId!, this.#generation, offsets)
+  }
+
+  skippedOffsets(partition: TopicPartition): OffsetRange | undefined {
+    return this.#skipped.get(partitionKey(partition.topic, partition.partition))
   }
 
   async committed(partitions: ReadonlyArray<TopicPartition>): Promise<Map<string, number>> {
@@ -184,6 +190,8 @@ export class EmbeddedConsumer implements Consumer {
       if (position >= bound) continue
       const result = log.read(position, remaining, bound, this.#readCommitted)
       this.#positions.set(key, result.next)
+      const last = result.records.length === 0 ? position : result.records[result.records.length - 1]!.offset + 1
+      if (result.next > last) this.#skipped.set(key, { from: last, to: result.next })
       if (result.records.length === 0) continue
       remaining -= result.records.length
       if (out === undefined) out = result.records

@@ -1,4 +1,5 @@
 import type { EachBatchPayload } from 'kafkajs'
+import type { OffsetRange } from '../port.ts'
 import { partitionKey } from '../port.ts'
 import { isRebalancing, protocolErrorType } from './errors.ts'
 import type { FetchBuffer } from './fetch-buffer.ts'
@@ -13,6 +14,8 @@ export interface HandoffContext {
   readonly heartbeatInterval: number
   /** False while the consumer closes or has left the group. */
   accepting(): boolean
+  /** Told of the control records kafkajs resolves along with a batch's last record. */
+  passedOver?(key: string, offsets: OffsetRange): void
 }
 
 /**
@@ -43,7 +46,12 @@ export function batchHandoff(ctx: HandoffContext): (payload: EachBatchPayload) =
     } finally {
       ctx.buffer.release((b) => b === entry)
       const last = entry.lastTaken()
-      if (last) resolveOffset(String(last.offset))
+      if (last) {
+        // Resolving the last record, kafkajs also resolves the batch's trailing control records.
+        resolveOffset(String(last.offset))
+        const end = last === records[records.length - 1] ? Number(batch.lastOffset()) + 1 : 0
+        if (end > last.offset + 1) ctx.passedOver?.(key, { from: last.offset + 1, to: end })
+      }
     }
   }
 }

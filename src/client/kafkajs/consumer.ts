@@ -1,8 +1,8 @@
-import type { Consumer as KafkaJsConsumerClient, ConsumerCrashEvent, ConsumerGroupJoinEvent, Kafka } from 'kafkajs'
+import type { Consumer as KafkaJsConsumerClient, ConsumerCrashEvent, ConsumerEndBatchProcessEvent, ConsumerGroupJoinEvent, Kafka } from 'kafkajs'
 import type { Logger } from '../../instrumentation/logger.ts'
 import { rangeAssignor } from '../embedded/range-assignor.ts'
 import { ClientClosedError, CommitFailedError, KafkaClientError } from '../errors.ts'
-import type { Consumer, ConsumerConfig, ConsumerRecord, TopicPartition, TopicPartitionOffset } from '../port.ts'
+import type { Consumer, ConsumerConfig, ConsumerRecord, OffsetRange, TopicPartition, TopicPartitionOffset } from '../port.ts'
 import { partitionKey } from '../port.ts'
 import { KafkaJsAdmin } from './admin.ts'
 import { batchHandoff } from './batch-handoff.ts'
@@ -49,6 +49,8 @@ export class KafkaJsConsumer implements Consumer {
   readonly #buffer = new FetchBuffer()
   readonly #steps: RebalanceSteps
   readonly #paused = new Map<string, TopicPartition>()
+  /** Batches kafkajs fetched and passed over whole (markers, aborted records): see skippedOffsets(). */
+  readonly #skipped = new Map<string, OffsetRange>()
   readonly #pollInterval: PollInterval
   #consumer: KafkaJsConsumerClient | undefined
   #admin: KafkaJsAdmin | undefined
@@ -106,6 +108,11 @@ export class KafkaJsConsumer implements Consumer {
     consumer.on(consumer.events.GROUP_JOIN, (e: ConsumerGroupJoinEvent) => this.#onGroupJoin(e.payload))
     consumer.on(consumer.events.REBALANCING, () => this.#steps.revoke())
     consumer.on(consumer.events.CRASH, (e: ConsumerCrashEvent) => this.#onCrash(e.payload))
+    // kafkajs resolves a batch of only control or aborted records itself, without eachBatch;
+    // trailing control records of a batch with records are resolved in batchHandoff.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload: b }: ConsumerEndBatchProcessEvent) => {
+      if (b.batchSize === 0 && b.firstOffset !== null) this.#skipped.set(partitionKey(b.topic, b.partition), { from: Number(b.firstOffset), to: Number(b.lastOffset) + 1 })
+    })
     const seen = ({ payload }: { payload: { memberId: string; groupGenerationId: number } }): void => {
       this.#generation = { memberId: payload.memberId, generationId: payload.groupGenerationId }
     }
@@ -206,6 +213,10 @@ export class KafkaJsConsumer implements Consumer {
     }
   }
 
+  skippedOffsets(partition: TopicPartition): OffsetRange | undefined {
+    return this.#skipped.get(partitionKey(partition.topic, partition.partition))
+  }
+
   async committed(partitions: ReadonlyArray<TopicPartition>): Promise<Map<string, number>> {
     this.#connected()
     return this.#adminClient().committedOffsets(this.#config.groupId, partitions)
@@ -249,6 +260,7 @@ export class KafkaJsConsumer implements Consumer {
           paused: this.#paused,
           heartbeatInterval: this.#options.heartbeatInterval,
           accepting: () => !this.#closing && !this.#left,
+          passedOver: (key, offsets) => this.#skipped.set(key, offsets),
         }),
       })
       .catch((error: unknown) => this.#fail(error))
