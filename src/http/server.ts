@@ -116,7 +116,7 @@ export class StreamsHttpServer {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `${req.method} is not supported; only GET`)
-      const url = new URL(req.url ?? '/', 'http://localhost')
+      const url = requestUrl(req.url ?? '/')
       let path: string[]
       try {
         path = url.pathname.split('/').filter(Boolean).map(decodeURIComponent)
@@ -208,6 +208,15 @@ function sendAnswer(res: ServerResponse, answer: QueryAnswer): void {
   const headers: { [name: string]: string } = { [SERVED_BY_HEADER]: answer.servedBy }
   if (answer.retryAfter !== undefined) headers['retry-after'] = answer.retryAfter
   sendJson(res, answer.status, answer.body, headers)
+}
+
+/** The request target as a URL: a path ('//x' too, which `new URL(target, base)` reads as host x), or an absolute URL. */
+function requestUrl(target: string): URL {
+  try {
+    return target.startsWith('/') ? new URL(`http://localhost${target}`) : new URL(target)
+  } catch {
+    throw new HttpError(400, `bad request target ${JSON.stringify(target.slice(0, 200))}`)
+  }
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
