@@ -255,6 +255,7 @@ export class ChaosRun {
       return { states: hs.map((h) => h.state), tasks: tasks.length, unique: new Set(tasks).size }
     }, (v) => v.states.length > 0 && v.states.every((s) => s === 'RUNNING') && v.tasks === this.totalTasks && v.unique === v.tasks && v.tasks > 0, timeoutMs)
     await waiting.catch(async (error: Error) => {
+      this.keepLogs()
       const hs = await Promise.all(this.instances.map(async (i) => `--- ${i.name} (pid ${i.pid}, ${i.alive ? (await i.health()).state : 'exited'}):\n${i.output.slice(-3000)}`))
       throw new Error(`${error.message}\n${hs.join('\n')}`)
     })
@@ -326,13 +327,7 @@ export class ChaosRun {
     this.note('action', `stopped every instance cleanly; verifying`)
     const names = { prefix: this.prefix, applicationId: this.tag }
     const verdict = this.app === 'payments' ? await verifyPayments(this.kafka, names) : await verifyAuction(this.kafka, names)
-    if (!verdict.ok || this.unexpectedExits.length > 0 || this.options.keep) {
-      const dir = join(tmpdir(), `${this.tag}-logs`)
-      mkdirSync(dir, { recursive: true })
-      for (const i of this.instances) writeFileSync(join(dir, `${i.name}-${i.pid}.log`), i.output)
-      writeFileSync(join(dir, 'run.log'), this.log.map((e) => `${e.t.toFixed(1)}s ${e.kind} ${e.what}`).join('\n'))
-      this.note('note', `instance output kept in ${dir}`)
-    }
+    if (!verdict.ok || this.unexpectedExits.length > 0 || this.options.keep) this.keepLogs()
     return {
       app: this.app,
       tag: this.tag,
@@ -352,6 +347,15 @@ export class ChaosRun {
       })),
       verdict,
     }
+  }
+
+  /** Writes every instance's output and the run's log to `/tmp/<run>-logs/`. */
+  keepLogs(): void {
+    const dir = join(tmpdir(), `${this.tag}-logs`)
+    mkdirSync(dir, { recursive: true })
+    for (const i of this.instances) writeFileSync(join(dir, `${i.name}-${i.pid}.log`), i.output)
+    writeFileSync(join(dir, 'run.log'), this.log.map((e) => `${e.t.toFixed(1)}s ${e.kind} ${e.what}`).join('\n'))
+    this.note('note', `instance output kept in ${dir}`)
   }
 
   /** Kills what is left, and (unless kept) deletes the run's topics and state. */
