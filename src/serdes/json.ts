@@ -70,15 +70,19 @@ export function json<T>(options: JsonSerdeOptions<T> = {}): Serde<T> {
       let parsed: unknown
       try {
         parsed = JSON.parse(data.toString('utf8'))
-      } catch (cause) {
-        throw new SerializationError(
-          `Json: malformed JSON on topic "${topic}" (${data.length} bytes): ${(cause as Error).message}`,
-          { cause },
-        )
+      } catch (error) {
+        // V8 quotes the text it choked on; error messages end up in logs, where record bytes must not.
+        const cause = new SyntaxError(withoutQuotedInput((error as Error).message))
+        throw new SerializationError(`Json: malformed JSON on topic "${topic}" (${data.length} bytes): ${cause.message}`, { cause })
       }
       return validate(topic, parsed, 'deserializing from')
     },
   })
+}
+
+/** `Unexpected token 'x', "<input>" is not valid JSON` without the input; messages with positions are kept. */
+function withoutQuotedInput(message: string): string {
+  return message.replace(/(^|, )(?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '$1the text is not valid JSON')
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

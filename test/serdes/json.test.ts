@@ -58,6 +58,15 @@ describe('Serdes.json()', () => {
     assert.ok(err.cause instanceof SyntaxError)
   })
 
+  it('never quotes the malformed bytes in the error (it is logged), only where parsing failed', () => {
+    const serde = Serdes.json()
+    for (const text of ['card-4111-1111 is not json', 'x4111', '{"card": "4111-1111" "x": 1}', '"card-4111-1111', 'card-4111-1111"', `${'y'.repeat(40)}4111${'z'.repeat(40)}`]) {
+      const err = assertSerializationError(() => serde.deserialize('payments', Buffer.from(text)), /malformed JSON/)
+      assert.ok(!err.message.includes('4111') && !(err.cause as Error).message.includes('4111'), err.message)
+    }
+    assert.match(assertSerializationError(() => serde.deserialize('t', Buffer.from('{"a": 1 x'))).message, /at position 8/)
+  })
+
   it('refuses values JSON cannot represent', () => {
     const serde = Serdes.json<unknown>()
     const cyclic: Record<string, unknown> = {}
