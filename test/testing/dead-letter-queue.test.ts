@@ -211,6 +211,21 @@ test('dead letters are logged at warn without the record\'s key or value', () =>
   assert.equal((logged[0]!.object as { offset: number }).offset, 0)
 })
 
+test('continue: the skipped record is logged at warn without its bytes (the JSON error names a position, not the text)', () => {
+  const logged: string[] = []
+  const { driver, pipe, checked } = run({ deserializationExceptionHandler: 'continue', logger: { warn: (object, message) => void logged.push(`${message} ${JSON.stringify(object, (_k, v: unknown) => (v instanceof Error ? `${v.message} ${String(v.cause)}` : v))}`) } })
+  pipe('k1', 'secret-value is not JSON')
+  pipe('k2', '{"card": "secret-4111" "x": 1}')
+  pipe('k3', { id: 'ok', amount: 1 })
+  assert.deepEqual(checked(), ['ok'])
+  driver.close()
+  assert.equal(logged.length, 2)
+  for (const line of logged) {
+    assert.match(line, /Skipping a record that does not deserialize/)
+    assert.ok(!line.includes('secret'), line)
+  }
+})
+
 test('a handler that throws fails the task (fail-stop), naming the record and that the handler threw', () => {
   let calls = 0
   const { driver, pipe } = run({ deserializationExceptionHandler: () => { calls++; throw new Error('handler bug') } })
