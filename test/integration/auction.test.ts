@@ -4,14 +4,14 @@
 // the highest valid bid.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createKafkaJsClient } from 'kstreams'
 import { brokerProblem, HOW_TO_START, KAFKA_BROKERS } from '../helpers/services.ts'
 import { testKafka } from '../helpers/kafka.ts'
+import { AppInstance, eventually, sleep } from '../../chaos/instance.ts'
+import type { Health } from '../../chaos/instance.ts'
 
 const isCI = process.env.CI === 'true' || process.env.CI === '1'
 const problem = process.env.KSTREAMS_INTEGRATION === '1' ? undefined : await brokerProblem()
@@ -26,61 +26,7 @@ const { TOPICS } = await import('../../examples/auction/model.ts')
 const { buildAuctionTopology } = await import('../../examples/auction/topology.ts')
 const { checks, OutcomeTracker } = await import('../../examples/auction/verify.ts')
 
-const root = join(import.meta.dirname, '..', '..')
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function eventually<T>(what: string, probe: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (done(value)) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`)
-    await sleep(250)
-  }
-}
-
-interface Health {
-  readonly state: string
-  readonly activeTasks: string[]
-  readonly handled: { readonly [what: string]: number }
-}
-
-/** One `npm run auction` process with `--no-load --serve`: an instance of the app on the broker. */
-class Instance {
-  readonly child: ChildProcess
-  readonly exited: Promise<number | null>
-  readonly url: Promise<string>
-  output = ''
-
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [join(root, 'examples/auction/main.ts'), ...args], {
-      cwd: root,
-      env: { ...process.env, KAFKA_BROKERS: KAFKA_BROKERS.join(','), AUCTION_TOPIC_PREFIX: `${runTag}-` },
-    })
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)))
-    this.url = new Promise((resolve, reject) => {
-      const seen = (chunk: Buffer) => {
-        this.output += chunk.toString()
-        const m = /HTTP: (http:\/\/\S+?)\/items/.exec(this.output)
-        if (m) resolve(m[1]!)
-      }
-      this.child.stdout!.on('data', seen)
-      this.child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()))
-      void this.exited.then((code) => reject(new Error(`instance exited (${code}) before serving:\n${this.output}`)))
-    })
-  }
-
-  async get<T>(path: string): Promise<T> {
-    const response = await fetch(`${await this.url}${path}`, { signal: AbortSignal.timeout(10_000) })
-    if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`)
-    return (await response.json()) as T
-  }
-
-  async health(): Promise<Health> {
-    return this.get<Health>('/health').catch((): Health => ({ state: 'unreachable', activeTasks: [], handled: {} }))
-  }
-}
-
+const instance = (args: string[]) => new AppInstance({ app: 'auction', brokers: KAFKA_BROKERS, prefix: `${runTag}-`, args })
 const handled = (h: Health): number => Object.values(h.handled).reduce((a, b) => a + b, 0)
 
 test('two auction instances on Kafka under exactly-once, one killed with SIGKILL mid-bidding: one completion per listed item, no bid accepted after close, the highest valid bid wins', { skip, timeout: 300_000 }, async (t) => {
@@ -91,12 +37,11 @@ test('two auction instances on Kafka under exactly-once, one killed with SIGKILL
   assert.ok(tasks > 0)
   const client = createKafkaJsClient({ brokers: [...KAFKA_BROKERS], clientId: 'auction-it' })
   const stateDirs = mkdtempSync(join(tmpdir(), 'kstreams-auction-it-'))
-  const instances: Instance[] = []
+  const instances: AppInstance[] = []
   const began = Date.now()
   const phase = (what: string) => t.diagnostic(`${what} after ${((Date.now() - began) / 1000).toFixed(1)} s`)
   t.after(async () => {
-    for (const i of instances) i.child.kill('SIGKILL')
-    await Promise.all(instances.map((i) => i.exited))
+    await Promise.all(instances.map((i) => i.kill()))
     rmSync(stateDirs, { recursive: true, force: true })
     // The output topics carry the run's prefix and the internal ones its application id: both start with runTag.
     const admin = testKafka().admin()
@@ -108,10 +53,10 @@ test('two auction instances on Kafka under exactly-once, one killed with SIGKILL
 
   await createAuctionTopics(client, partitions)
   const args = (name: string) => [
-    '--no-load', '--serve', '--port', '0', '--session-timeout', '6000', '--app-id', runTag, '--partitions', String(partitions),
+    '--session-timeout', '6000', '--app-id', runTag, '--partitions', String(partitions),
     '--guarantee', 'exactly_once', '--state-dir', join(stateDirs, name),
   ]
-  const [survivor, victim] = [new Instance(args('survivor')), new Instance(args('victim'))]
+  const [survivor, victim] = [instance(args('survivor')), instance(args('victim'))]
   instances.push(survivor, victim)
   await eventually('both instances to share the tasks', () => Promise.all([survivor.health(), victim.health()]),
     ([a, b]) => a.state === 'RUNNING' && b.state === 'RUNNING' && a.activeTasks.length > 0 && b.activeTasks.length > 0 &&
@@ -134,8 +79,7 @@ test('two auction instances on Kafka under exactly-once, one killed with SIGKILL
     await eventually('bids to flow on both instances', () => Promise.all([tracker.resolved, survivor.health(), victim.health()]),
       ([n, a, b]) => n >= load.items.length + half / 2 && a.handled.bid! > 0 && b.handled.bid! > 0, 60_000)
     assert.ok(tracker.resolved < total, 'the kill happens while bids are still being processed')
-    victim.child.kill('SIGKILL')
-    await victim.exited
+    await victim.kill()
     phase(`victim killed with ${tracker.resolved}/${total} resolved`)
     await send(client, TOPICS.bids, load.bids.slice(half), `auction-it-${runId}-bids-2`, () => {}, 20)
 
@@ -178,6 +122,5 @@ test('two auction instances on Kafka under exactly-once, one killed with SIGKILL
   assert.ok(tracker.count('ACCEPTED') > 0, 'bids accepted')
   assert.ok([...tracker.completions.values()].some((l) => l[0]?.status === 'SOLD'), 'auctions sold')
 
-  survivor.child.kill('SIGTERM')
-  assert.equal(await survivor.exited, 143, survivor.output)
+  assert.equal(await survivor.stop(), 143, survivor.output)
 })

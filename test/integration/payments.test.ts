@@ -3,13 +3,12 @@
 // stores must still account for every request exactly once and for every cent.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createKafkaJsClient } from 'kstreams'
 import { brokerProblem, HOW_TO_START, KAFKA_BROKERS } from '../helpers/services.ts'
+import { AppInstance, eventually, sleep } from '../../chaos/instance.ts'
 
 const isCI = process.env.CI === 'true' || process.env.CI === '1'
 const problem = process.env.KSTREAMS_INTEGRATION === '1' ? undefined : await brokerProblem()
@@ -23,60 +22,7 @@ const { openAccounts, sendLoad } = await import('../../examples/payments/load.ts
 const { TOPICS } = await import('../../examples/payments/model.ts')
 const { outcomeChecks, OutcomeTracker } = await import('../../examples/payments/verify.ts')
 
-const root = join(import.meta.dirname, '..', '..')
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function eventually<T>(what: string, probe: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (done(value)) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`)
-    await sleep(250)
-  }
-}
-
-interface Health {
-  readonly state: string
-  readonly activeTasks: string[]
-  readonly processed: number
-}
-
-/** One `npm run payments` process with `--no-load --serve`: an instance of the app on the broker. */
-class Instance {
-  readonly child: ChildProcess
-  readonly exited: Promise<number | null>
-  readonly url: Promise<string>
-  output = ''
-
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [join(root, 'examples/payments/main.ts'), ...args], {
-      cwd: root,
-      env: { ...process.env, KAFKA_BROKERS: KAFKA_BROKERS.join(','), PAYMENTS_TOPIC_PREFIX: `${runTag}-` },
-    })
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)))
-    this.url = new Promise((resolve, reject) => {
-      const seen = (chunk: Buffer) => {
-        this.output += chunk.toString()
-        const m = /HTTP: (http:\/\/\S+?)\/accounts/.exec(this.output)
-        if (m) resolve(m[1]!)
-      }
-      this.child.stdout!.on('data', seen)
-      this.child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()))
-      void this.exited.then((code) => reject(new Error(`instance exited (${code}) before serving:\n${this.output}`)))
-    })
-  }
-
-  async get<T>(path: string): Promise<T> {
-    const response = await fetch(`${await this.url}${path}`, { signal: AbortSignal.timeout(10_000) })
-    if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`)
-    return (await response.json()) as T
-  }
-
-  async health(): Promise<Health> {
-    return this.get<Health>('/health').catch((): Health => ({ state: 'unreachable', activeTasks: [], processed: -1 }))
-  }
-}
+const instance = (args: string[]) => new AppInstance({ app: 'payments', brokers: KAFKA_BROKERS, prefix: `${runTag}-`, args })
 
 test('two instances on Kafka under exactly-once, one killed with SIGKILL mid-load: every request has one committed outcome, and money is conserved', { skip, timeout: 300_000 }, async (t) => {
   if (problem !== undefined) throw new Error(`CI=true requires a Kafka broker: ${problem}`)
@@ -85,10 +31,9 @@ test('two instances on Kafka under exactly-once, one killed with SIGKILL mid-loa
   const accounts = 30
   const client = createKafkaJsClient({ brokers: [...KAFKA_BROKERS], clientId: 'payments-it' })
   const stateDirs = mkdtempSync(join(tmpdir(), 'kstreams-payments-it-'))
-  const instances: Instance[] = []
+  const instances: AppInstance[] = []
   t.after(async () => {
-    for (const i of instances) i.child.kill('SIGKILL')
-    await Promise.all(instances.map((i) => i.exited))
+    await Promise.all(instances.map((i) => i.kill()))
     rmSync(stateDirs, { recursive: true, force: true })
     const admin = client.admin()
     const internal = ['payment-ledger-changelog', 'balance-inflight-changelog', 'balance-confirmed-changelog', 'balance-inflight-repartition', 'balance-confirmed-repartition']
@@ -99,10 +44,10 @@ test('two instances on Kafka under exactly-once, one killed with SIGKILL mid-loa
   await createPaymentTopics(client, partitions)
   const openingTotal = await openAccounts(client, accounts)
   const args = (name: string) => [
-    '--no-load', '--serve', '--port', '0', '--app-id', runTag, '--partitions', String(partitions),
+    '--app-id', runTag, '--partitions', String(partitions),
     '--guarantee', 'exactly_once', '--session-timeout', '6000', '--state-dir', join(stateDirs, name),
   ]
-  const [survivor, victim] = [new Instance(args('survivor')), new Instance(args('victim'))]
+  const [survivor, victim] = [instance(args('survivor')), instance(args('victim'))]
   instances.push(survivor, victim)
   await eventually('both instances to share the tasks', () => Promise.all([survivor.health(), victim.health()]),
     ([a, b]) => a.state === 'RUNNING' && b.state === 'RUNNING' && a.activeTasks.length > 0 && b.activeTasks.length > 0 &&
@@ -115,8 +60,7 @@ test('two instances on Kafka under exactly-once, one killed with SIGKILL mid-loa
     await sendLoad(client, load, () => {}, 200)
     await eventually('payments to flow', () => tracker.resolved, (n) => n >= load.count * 0.15, 120_000)
     assert.ok(tracker.resolved < load.count, 'the kill happens while payments are still being processed')
-    victim.child.kill('SIGKILL')
-    await victim.exited
+    await victim.kill()
 
     await eventually('the survivor to run every task', () => survivor.health(), (h) => h.state === 'RUNNING' && h.activeTasks.length === tasks, 120_000)
     await eventually('every outcome', () => tracker.resolved, (n) => n >= load.count, 150_000)
@@ -158,6 +102,5 @@ test('two instances on Kafka under exactly-once, one killed with SIGKILL mid-loa
   assert.deepEqual([totals.openingTotal, totals.confirmedTotal, totals.inflightTotal, totals.conserved], [openingTotal, openingTotal, openingTotal, true])
   for (const check of totals.checks) assert.ok(check.ok, `${check.name}: ${check.detail}`)
 
-  survivor.child.kill('SIGTERM')
-  assert.equal(await survivor.exited, 143, survivor.output)
+  assert.equal(await survivor.stop(), 143, survivor.output)
 })
