@@ -85,7 +85,8 @@ export class StreamsMetrics {
         return histogramSamples(n.endToEndLatency, { ...app, task_id: task!, node: node! }, h)
       }))
     this.#publish(n.consumerLag, 'End offset minus the consumed position, per input partition', 'gauge', async () => {
-      const lags = this.#lag === undefined ? [] : await this.#lag()
+      // A broker that cannot answer now must not fail the whole scrape: no lag samples this time.
+      const lags = this.#lag === undefined ? [] : await this.#lag().catch(() => [])
       return lags.map((l) => ({ labels: { ...app, topic: l.topic, partition: l.partition }, value: l.lag }))
     })
     this.#publish(n.droppedRecords, 'Records skipped on purpose by DSL operators', 'counter', () =>

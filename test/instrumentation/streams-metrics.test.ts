@@ -4,6 +4,7 @@ import { Registry } from 'prom-client'
 import { createEmbeddedKafka } from '../../src/client/embedded/embedded-kafka.ts'
 import { silentLogger } from '../../src/instrumentation/logger.ts'
 import { MetricNames } from '../../src/instrumentation/metric-names.ts'
+import { StreamsMetrics } from '../../src/instrumentation/streams-metrics.ts'
 import type { Processor, ProcessorContext } from '../../src/processors/processor.ts'
 import { KafkaStreams } from '../../src/runtime/kafka-streams.ts'
 import { Serdes } from '../../src/serdes/serdes.ts'
@@ -132,6 +133,18 @@ test('lag is 0 on a caught-up partition whose input ends in transaction markers 
   await waitFor(() => kafka.records('odd-numbers').length === 12, 10_000, 'third transaction out')
   assert.equal(await total(registry, MetricNames.consumerLag, { topic: 'numbers', partition: 0 }), 0)
   await producer.close()
+})
+
+test('a lag the broker cannot answer leaves lag out of the scrape, not the whole scrape', async () => {
+  const registry = new Registry()
+  const metrics = new StreamsMetrics('lag-down', registry)
+  metrics.setLagProvider(() => Promise.reject(new Error('broker unreachable')))
+  const text = await registry.metrics()
+  assert.match(text, /^# TYPE kstreams_records_processed_total counter$/m)
+  assert.doesNotMatch(text, /^kstreams_consumer_lag_records\{/m)
+  metrics.setLagProvider(() => Promise.resolve([{ topic: 't', partition: 0, lag: 3 }]))
+  assert.match(await registry.metrics(), /^kstreams_consumer_lag_records\{application_id="lag-down",topic="t",partition="0"\} 3$/m)
+  metrics.close()
 })
 
 test('dropped and late records are counted per task and reason; metrics: false leaves no registry', async (t) => {
