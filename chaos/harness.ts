@@ -164,12 +164,15 @@ export class ChaosRun {
     await this.fault(`kill -9 ${instance.name} (pid ${instance.pid})${why}`, () => instance.kill())
   }
 
-  /** A clean stop (SIGTERM) of an instance, as a scenario step. */
+  /** A clean stop (SIGTERM) of an instance: a disruption too (its tasks move), logged as a fault. */
   async stop(instance: AppInstance): Promise<void> {
     await this.#sample(instance)
     this.#retired.add(instance)
-    const code = await instance.stop()
-    this.note('action', `stopped ${instance.name} cleanly (exit ${code})`)
+    let code: number | null = null
+    await this.fault(`clean stop (SIGTERM) of ${instance.name} (pid ${instance.pid})`, async () => {
+      code = await instance.stop()
+    })
+    if (code !== 143) this.note('note', `${instance.name} exited with ${code} on SIGTERM (expected 143)`)
   }
 
   async #sample(instance: AppInstance): Promise<void> {
