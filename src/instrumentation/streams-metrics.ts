@@ -72,9 +72,13 @@ export class StreamsMetrics {
   readonly #unregister: Array<() => void> = []
   readonly #onDeadLetter = (message: unknown): void => this.#deadLetterRecorded(message as DeadLetterMessage)
 
-  constructor(applicationId: string, registry: Registry = globalRegister) {
+  /** How long a scrape waits for the lag (end offsets from the broker); Prometheus gives up after 10 s. */
+  readonly #lagTimeoutMs: number
+
+  constructor(applicationId: string, registry: Registry = globalRegister, options: { readonly lagTimeoutMs?: number } = {}) {
     this.applicationId = applicationId
     this.registry = registry
+    this.#lagTimeoutMs = options.lagTimeoutMs ?? 5000
     const app = { application_id: applicationId }
     const n = MetricNames
     this.#publish(n.recordsProcessed, 'Records processed, per task', 'counter', () => this.#taskCounts())
@@ -85,8 +89,8 @@ export class StreamsMetrics {
         return histogramSamples(n.endToEndLatency, { ...app, task_id: task!, node: node! }, h)
       }))
     this.#publish(n.consumerLag, 'End offset minus the consumed position, per input partition', 'gauge', async () => {
-      // A broker that cannot answer now must not fail the whole scrape: no lag samples this time.
-      const lags = this.#lag === undefined ? [] : await this.#lag().catch(() => [])
+      // A broker that cannot answer now must not fail or stall the whole scrape: no lag samples this time.
+      const lags = this.#lag === undefined ? [] : await within(this.#lag(), this.#lagTimeoutMs).catch(() => [])
       return lags.map((l) => ({ labels: { ...app, topic: l.topic, partition: l.partition }, value: l.lag }))
     })
     this.#publish(n.droppedRecords, 'Records skipped on purpose by DSL operators', 'counter', () =>
@@ -247,5 +251,18 @@ export class StreamsMetrics {
 
   #labels(labels: Labels): Labels {
     return { application_id: this.applicationId, ...labels }
+  }
+}
+
+/** `promise`, or a rejection after `ms`. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
+  })
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
   }
 }

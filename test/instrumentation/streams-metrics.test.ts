@@ -135,13 +135,17 @@ test('lag is 0 on a caught-up partition whose input ends in transaction markers 
   await producer.close()
 })
 
-test('a lag the broker cannot answer leaves lag out of the scrape, not the whole scrape', async () => {
+test('a lag the broker cannot answer (an error, or no answer in time) leaves lag out of the scrape, not the whole scrape', { timeout: 30_000 }, async () => {
   const registry = new Registry()
   const metrics = new StreamsMetrics('lag-down', registry)
   metrics.setLagProvider(() => Promise.reject(new Error('broker unreachable')))
   const text = await registry.metrics()
   assert.match(text, /^# TYPE kstreams_records_processed_total counter$/m)
   assert.doesNotMatch(text, /^kstreams_consumer_lag_records\{/m)
+  const stalled = new StreamsMetrics('lag-stalled', new Registry(), { lagTimeoutMs: 50 })
+  stalled.setLagProvider(() => new Promise(() => {})) // a broker that never answers
+  assert.match(await stalled.registry.metrics(), /^# TYPE kstreams_consumer_lag_records gauge$/m, 'the scrape is answered without the lag')
+  stalled.close()
   metrics.setLagProvider(() => Promise.resolve([{ topic: 't', partition: 0, lag: 3 }]))
   assert.match(await registry.metrics(), /^kstreams_consumer_lag_records\{application_id="lag-down",topic="t",partition="0"\} 3$/m)
   metrics.close()
