@@ -131,6 +131,13 @@ export interface Consumer {
    * it. Optional; such offsets then count as lag.
    */
   skippedOffsets?(partition: TopicPartition): OffsetRange | undefined
+  /**
+   * Asks for a rebalance (Java's `enforceRebalance()`): on a following `poll()` the member revokes
+   * everything through the listener and rejoins, and gets its tasks back only with the new
+   * assignment. The runtime calls it after its tasks were found migrated (fenced), so a member
+   * that may no longer be in the group never resumes its old assignment on its own.
+   */
+  enforceRebalance(): void
   /** Leaves the group (revoking through the listener first). */
   close(): Promise<void>
 }

@@ -275,15 +275,19 @@ export class StreamThread {
     return [...derived]
   }
 
-  /** Kafka Streams' `handleLostAll`: drop the tasks' uncommitted work and start them over. */
+  /**
+   * Kafka Streams' `handleLostAll` + `enforceRebalance`: drop the tasks' uncommitted work and
+   * rejoin; tasks come back only with the next assignment. Never re-create them from the
+   * consumer's current assignment: a member that was frozen past its session timeout still holds
+   * the assignment the group took away, and re-creating those tasks would initialise their
+   * transactional producers and fence the rightful owner (found by the chaos `freeze` scenario).
+   */
   async #handleMigration(error: TaskMigratedError): Promise<void> {
-    this.#logger.warn({ err: error }, 'Tasks migrated; closing them dirty and re-creating them from the committed offsets')
+    this.#logger.warn({ err: error }, 'Tasks migrated; closing them dirty and rejoining the group')
     await this.taskManager.closeDirty()
-    const assigned = this.consumer.assignment()
-    const committed = await this.consumer.committed(assigned)
-    // Back to the last commit; without one, to the start (a 'latest' source is re-reset below).
-    for (const tp of assigned) this.consumer.seek({ ...tp, offset: committed.get(`${tp.topic}:${tp.partition}`) ?? 0 })
-    await this.taskManager.handleAssignment(this.#assignedTasks(assigned))
     this.#awaitingRunning = true
+    this.#awaitingAssignment = true
+    this.#listener.onRebalance()
+    this.consumer.enforceRebalance()
   }
 }

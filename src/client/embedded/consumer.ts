@@ -93,6 +93,10 @@ export class EmbeddedConsumer implements Consumer {
     this.#positions.set(partitionKey(partition.topic, partition.partition), partition.offset)
   }
 
+  enforceRebalance(): void {
+    this.#connected().requestRebalance()
+  }
+
   async commit(offsets: ReadonlyArray<TopicPartitionOffset>): Promise<void> {
     const group = this.#connected()
     group.commit(this.#memberId!, this.#generation, offsets)

@@ -266,10 +266,25 @@ export class KafkaJsConsumer implements Consumer {
       .catch((error: unknown) => this.#fail(error))
   }
 
+  /**
+   * kafkajs cannot ask for a rebalance while staying in the group: leave it (revoking first on the
+   * next poll) and join again as a new member, which starts the rebalance.
+   */
+  enforceRebalance(): void {
+    if (this.#left || this.#closing || !this.#consumer) return
+    this.#logger.info({}, 'rebalance requested: leaving the group and joining again on the next poll')
+    this.#stopRunner()
+  }
+
   /** Out of the group until the next poll(), like a Java consumer past `max.poll.interval.ms`. */
   #leave(idle: number): void {
     if (this.#left || this.#closing || !this.#consumer) return
     this.#logger.warn({ idleMs: idle, maxPollIntervalMs: this.#options.rebalanceTimeout }, 'poll() was not called within the max poll interval: leaving the group until the next poll')
+    this.#stopRunner()
+  }
+
+  #stopRunner(): void {
+    if (!this.#consumer) return
     this.#member = false
     this.#steps.revoke()
     this.#left = this.#consumer.stop().catch((error: unknown) => this.#logger.warn({ err: error }, 'leaving the group failed'))
