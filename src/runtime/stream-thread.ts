@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { KafkaClientError } from '../client/errors.ts'
 import type { Consumer, KafkaClient, TopicPartition } from '../client/port.ts'
 import { rebalanceChannel, type RebalanceMessage } from '../instrumentation/channels.ts'
 import type { Logger } from '../instrumentation/logger.ts'
@@ -13,6 +15,7 @@ import { localTaskOffsets } from './state-directory.ts'
 import { StreamsPartitionAssignor, type HostTasks } from './streams-partition-assignor.ts'
 import { StreamsProducer } from './streams-producer.ts'
 import { TaskManager } from './task-manager.ts'
+import { isRetriableClientError, TaskTimeout } from './task-timeout.ts'
 import { NO_INSTRUMENTATION, type Instrumentation } from './task/task-instrumentation.ts'
 
 export interface StreamThreadListener {
@@ -57,6 +60,7 @@ export class StreamThread {
    */
   #awaitingAssignment = true
   #lastCommit = Date.now()
+  readonly #taskTimeout: TaskTimeout
 
   constructor(options: {
     readonly config: ResolvedStreamsConfig
@@ -73,6 +77,7 @@ export class StreamThread {
     const env = { ...options.env, restoreListener: observeRestore(config.applicationId, options.env.restoreListener, metrics) }
     this.#instrumentation = instrumentation
     this.#config = config
+    this.#taskTimeout = new TaskTimeout(config.taskTimeoutMs)
     this.#topology = topology
     this.#listener = options.listener
     this.#logger = env.logger.child({ component: 'stream-thread' })
@@ -133,17 +138,18 @@ export class StreamThread {
   /** The loop; resolves when stopped or crashed, rejects with a fatal error. */
   async run(): Promise<void> {
     while (!this.#stopping && !this.#crashed) {
-      // While restoring, poll without waiting: the restoring partitions are paused, so a wait
-      // would only stall the restore.
-      const metrics = this.#instrumentation.metrics
-      const polling = performance.now()
-      const records = await this.consumer.poll(this.taskManager.isRestoring() ? 0 : this.#config.pollMs)
-      if (metrics !== undefined) {
-        metrics.poll.observe((performance.now() - polling) / 1000)
-        metrics.polledRecords += records.length
-      }
-      if (this.#crashed) return
       try {
+        // While restoring, poll without waiting: the restoring partitions are paused, so a wait
+        // would only stall the restore.
+        const metrics = this.#instrumentation.metrics
+        const polling = performance.now()
+        // Inside the try: the rebalance listener runs in poll(), and creating tasks talks to the broker.
+        const records = await this.consumer.poll(this.taskManager.isRestoring() ? 0 : this.#config.pollMs)
+        if (metrics !== undefined) {
+          metrics.poll.observe((performance.now() - polling) / 1000)
+          metrics.polledRecords += records.length
+        }
+        if (this.#crashed) return
         if (records.length > 0) {
           const prepared = this.taskManager.addRecords(records)
           if (prepared !== undefined) await prepared
@@ -159,13 +165,14 @@ export class StreamThread {
         const processing = performance.now()
         if (this.taskManager.process(now) > 0) metrics?.process.observe((performance.now() - processing) / 1000)
         if (now - this.#lastCommit >= this.#config.commitIntervalMs || this.taskManager.commitRequested()) {
-          await this.taskManager.commit()
+          if ((await this.taskManager.commit()) > 0) this.#taskTimeout.succeeded()
           this.#lastCommit = Date.now()
         }
         await this.standbys.maybeUpdate(Date.now())
       } catch (error) {
-        if (!(error instanceof TaskMigratedError)) throw error
-        await this.#handleMigration(error)
+        if (error instanceof TaskMigratedError) await this.#handleMigration(error)
+        else if (isRetriableClientError(error)) await this.#handleRetriable(error)
+        else throw error
       }
     }
   }
@@ -233,9 +240,18 @@ export class StreamThread {
     try {
       await this.taskManager.handleRevocation()
     } catch (error) {
-      if (!(error instanceof TaskMigratedError)) throw error
-      this.#logger.warn({ err: error }, 'Tasks migrated during the rebalance; closing them dirty')
-      await this.taskManager.closeDirty()
+      if (error instanceof TaskMigratedError) {
+        this.#logger.warn({ err: error }, 'Tasks migrated during the rebalance; closing them dirty')
+        await this.taskManager.closeDirty()
+        return
+      }
+      if (!isRetriableClientError(error)) throw error
+      // Typically the broker went away and the consumer dropped out of the group: the revoke's
+      // commit cannot go through, so the tasks are closed dirty and come back with the next
+      // assignment, from the last commit. No backoff here: the rejoin waits for the broker anyway.
+      const { elapsedMs } = this.#taskTimeout.failed(error)
+      this.#logger.warn({ err: error, elapsedMs, taskTimeoutMs: this.#taskTimeout.timeoutMs }, 'Commit during the rebalance failed with a retriable error; closing the tasks dirty')
+      await this.#closeTasksUnreachable()
     }
   }
 
@@ -285,6 +301,43 @@ export class StreamThread {
   async #handleMigration(error: TaskMigratedError): Promise<void> {
     this.#logger.warn({ err: error }, 'Tasks migrated; closing them dirty and rejoining the group')
     await this.taskManager.closeDirty()
+    this.#rejoin()
+  }
+
+  /**
+   * A send, commit, fetch or task creation failed with a retriable client error (the broker is
+   * unreachable, a request timed out): Kafka Streams' `TaskCorruptedException` path within
+   * `task.timeout.ms`. The tasks' uncommitted work is dropped — under exactly-once the open
+   * transactions are abandoned and the stores rebuilt from the changelog, under at-least-once
+   * the records are processed again from the committed offsets — and the thread rejoins, as on a
+   * migration: tasks come back only with the next assignment, so a group that moved on during
+   * the outage is never overruled. Fatal only once the failures outlast `taskTimeoutMs`.
+   */
+  async #handleRetriable(error: KafkaClientError): Promise<void> {
+    const { backoffMs, elapsedMs } = this.#taskTimeout.failed(error)
+    this.#logger.warn(
+      { err: error, elapsedMs, backoffMs, taskTimeoutMs: this.#taskTimeout.timeoutMs },
+      'Retriable client error (broker unreachable or timing out); closing the tasks dirty and rejoining the group',
+    )
+    await this.#closeTasksUnreachable()
+    this.#rejoin()
+    const until = Date.now() + backoffMs
+    while (!this.#stopping && !this.#crashed && Date.now() < until) await sleep(Math.min(100, until - Date.now()))
+  }
+
+  /**
+   * Closes every task dirty without waiting on the broker: under exactly-once a dirty close
+   * aborts each task's transaction, which with the broker gone would wait out the client's
+   * retries task after task. The producers are closed first instead, leaving their transactions
+   * open; the next producer with the same transactional id (the task re-created, here or
+   * elsewhere) aborts them when it initialises, as after a crash.
+   */
+  async #closeTasksUnreachable(): Promise<void> {
+    if (this.#config.exactlyOnce) await Promise.all([...this.taskManager.tasks()].map((t) => t.producer.close().catch(() => {})))
+    await this.taskManager.closeDirty()
+  }
+
+  #rejoin(): void {
     this.#awaitingRunning = true
     this.#awaitingAssignment = true
     this.#listener.onRebalance()

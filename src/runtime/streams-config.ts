@@ -57,6 +57,13 @@ export interface StreamsConfig {
   readonly productionExceptionHandler?: ErrorPolicy
   /** Largest output record in bytes (Kafka's `max.request.size`); default 1 MiB. */
   readonly maxRequestSize?: number
+  /**
+   * How long tasks may fail with retriable client errors (broker unreachable, request timeouts,
+   * the client's retries exhausted) before the error is fatal (Kafka Streams' `task.timeout.ms`);
+   * default 300000. Until then each such failure closes the tasks dirty and rejoins the group:
+   * they resume from the last commit once the broker answers. 0 makes the first one fatal.
+   */
+  readonly taskTimeoutMs?: number
   /** Default `shutdown_client`. */
   readonly uncaughtExceptionHandler?: (error: unknown) => UncaughtExceptionResponse
   readonly restoreListener?: StateRestoreListener
@@ -82,6 +89,7 @@ export interface ResolvedStreamsConfig {
   readonly maxPollRecords: number | undefined
   readonly numStandbyReplicas: number
   readonly applicationServer: string | undefined
+  readonly taskTimeoutMs: number
 }
 
 export function resolveStreamsConfig(config: StreamsConfig): ResolvedStreamsConfig {
@@ -106,6 +114,8 @@ export function resolveStreamsConfig(config: StreamsConfig): ResolvedStreamsConf
   if (config.applicationServer !== undefined && !/^[^:\s]+:\d+$/.test(config.applicationServer)) {
     throw new TypeError(`applicationServer must be "host:port", got ${JSON.stringify(config.applicationServer)}`)
   }
+  const taskTimeoutMs = config.taskTimeoutMs ?? 300_000
+  if (!(taskTimeoutMs >= 0)) throw new TypeError(`taskTimeoutMs must be >= 0, got ${taskTimeoutMs}`)
   const pollMs = config.pollMs ?? 100
   if (!(pollMs >= 0)) throw new TypeError(`pollMs must be >= 0, got ${pollMs}`)
   return {
@@ -117,5 +127,6 @@ export function resolveStreamsConfig(config: StreamsConfig): ResolvedStreamsConf
     maxPollRecords: config.maxPollRecords,
     numStandbyReplicas: standbys,
     applicationServer: config.applicationServer,
+    taskTimeoutMs,
   }
 }
