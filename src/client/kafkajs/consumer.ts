@@ -166,11 +166,7 @@ export class KafkaJsConsumer implements Consumer {
   pause(partitions: ReadonlyArray<TopicPartition>): void {
     if (partitions.length === 0) return
     const consumer = this.#connected()
-    try {
-      consumer.pause(groupByTopic(partitions))
-    } catch (error) {
-      throw translateError(error, 'pause')
-    }
+    this.#onGroup('pause', () => consumer.pause(groupByTopic(partitions)))
     for (const p of partitions) this.#paused.set(partitionKey(p.topic, p.partition), p)
     // A paused partition's waiting batch would hold up kafkajs's next fetch for every partition.
     this.#buffer.release((b) => this.#paused.has(b.key))
@@ -179,11 +175,7 @@ export class KafkaJsConsumer implements Consumer {
   resume(partitions: ReadonlyArray<TopicPartition>): void {
     if (partitions.length === 0) return
     const consumer = this.#connected()
-    try {
-      consumer.resume(groupByTopic(partitions))
-    } catch (error) {
-      throw translateError(error, 'resume')
-    }
+    this.#onGroup('resume', () => consumer.resume(groupByTopic(partitions)))
     for (const p of partitions) this.#paused.delete(partitionKey(p.topic, p.partition))
   }
 
@@ -193,12 +185,29 @@ export class KafkaJsConsumer implements Consumer {
     if (!this.#steps.assignment().some((p) => partitionKey(p.topic, p.partition) === key)) {
       throw new KafkaClientError(`Cannot seek ${partition.topic}-${partition.partition}: not assigned to this consumer`)
     }
-    try {
-      consumer.seek({ topic: partition.topic, partition: partition.partition, offset: String(partition.offset) })
-    } catch (error) {
-      throw translateError(error, 'seek')
-    }
+    this.#onGroup('seek', () => consumer.seek({ topic: partition.topic, partition: partition.partition, offset: String(partition.offset) }))
     this.#buffer.release((b) => b.key === key)
+  }
+
+  /**
+   * A call on kafkajs's consumer group. Between a crash and kafkajs's own restart (a broker
+   * outage) there is none and kafkajs throws "not initialized": the assignment the call was for
+   * is being revoked (the crash queued the revoke), so this is retriable, not fatal. Not skipped
+   * either: a task created without its seek to the committed offsets, then kept across the next
+   * rebalance, would start wherever kafkajs's own offset fetch put it.
+   */
+  #onGroup(what: string, call: () => void): void {
+    try {
+      call()
+    } catch (error) {
+      if (!this.#member) {
+        throw new KafkaClientError(`${what}: kafkajs's consumer is out of the group (restarting after a crash, or leaving); its assignment is being revoked`, {
+          cause: error,
+          retriable: true,
+        })
+      }
+      throw translateError(error, what)
+    }
   }
 
   async commit(offsets: ReadonlyArray<TopicPartitionOffset>): Promise<void> {
@@ -284,7 +293,10 @@ export class KafkaJsConsumer implements Consumer {
   }
 
   #stopRunner(): void {
-    if (!this.#consumer) return
+    // Not a member: kafkajs is restarting after a crash (a broker outage) or has not joined yet,
+    // and its next join is a fresh one anyway. Stopping it now would race that restart (a stop
+    // during kafkajs's start() leaves its runner orphaned or starts a second one).
+    if (!this.#consumer || !this.#member) return
     this.#member = false
     this.#steps.revoke()
     this.#left = this.#consumer.stop().catch((error: unknown) => this.#logger.warn({ err: error }, 'leaving the group failed'))
