@@ -4,7 +4,6 @@
  * offsets of each partition under both isolation levels (read_committed: the last stable offset;
  * read_uncommitted: the high watermark). When the two differ, a transaction is still open.
  */
-import { randomBytes } from 'node:crypto'
 import { Kafka, logLevel } from 'kafkajs'
 
 export interface TopicRecord {
@@ -74,68 +73,108 @@ export async function openTransactions(kafka: Kafka, topics: ReadonlyArray<strin
 }
 
 /**
- * Every committed record of `topics`, from the beginning up to the ends they have when the read
- * starts, by topic. A throwaway consumer group (never committing, deleted after); progress is
- * also taken from END_BATCH_PROCESS, which kafkajs emits for batches that held only transaction
- * markers or aborted records, so an end just past a commit marker is reached.
+ * Every committed record of `topics`, from the beginning up to their ends (high watermarks) when
+ * the read starts, by topic. Not through a kafkajs read_committed consumer: kafkajs 2.2.4 hands
+ * such consumers records of aborted transactions when two transactions interleave in a partition
+ * and the later one is aborted first (it pairs each aborted transaction with one message, in abort
+ * order) — exactly what a fenced zombie leaves behind, so a verifier on it reports duplicates that
+ * no committed read holds. Instead every partition is fetched read_uncommitted and transactions
+ * are resolved here from their markers: a producer's transactional records are held until its
+ * next marker, kept on COMMIT and dropped on ABORT; records still held at the end belong to an open
+ * transaction and are not committed (openTransactions() reports those).
  */
 export async function readTopics(kafka: Kafka, topics: ReadonlyArray<string>, timeoutMs = 120_000): Promise<Map<string, TopicRecord[]>> {
-  const ends = await endOffsets(kafka, topics, 'read_committed')
-  const admin = kafka.admin()
-  await admin.connect()
-  const next = new Map<string, number>()
-  try {
-    for (const topic of topics) for (const p of await admin.fetchTopicOffsets(topic)) next.set(`${topic}:${p.partition}`, Number(p.low))
-  } finally {
-    await admin.disconnect()
-  }
+  const deadline = Date.now() + timeoutMs
+  const ends = await endOffsets(kafka, topics, 'read_uncommitted')
+  const cluster = rawCluster(kafka)
+  await cluster.connect()
   const out = new Map<string, TopicRecord[]>(topics.map((t) => [t, []]))
-  const pending = new Set([...ends].filter(([tp, end]) => (next.get(tp) ?? 0) < end).map(([tp]) => tp))
-  if (pending.size === 0) return out
-
-  let finish: () => void = () => {}
-  const done = new Promise<void>((resolve) => {
-    finish = resolve
-  })
-  const advance = (tp: string, offset: number): void => {
-    if (offset + 1 > (next.get(tp) ?? 0)) next.set(tp, offset + 1)
-    if ((next.get(tp) ?? 0) >= (ends.get(tp) ?? 0) && pending.delete(tp) && pending.size === 0) finish()
-  }
-  const groupId = `chaos-verifier-${randomBytes(6).toString('hex')}`
-  const consumer = kafka.consumer({ groupId, readUncommitted: false, allowAutoTopicCreation: false, maxWaitTimeInMs: 200, sessionTimeout: 30_000 })
-  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => advance(`${payload.topic}:${payload.partition}`, Number(payload.lastOffset)))
-  let timer: NodeJS.Timeout | undefined
   try {
-    await consumer.connect()
-    await consumer.subscribe({ topics: [...topics], fromBeginning: true })
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        const tp = `${batch.topic}:${batch.partition}`
-        const end = ends.get(tp) ?? 0
-        for (const m of batch.messages) {
-          const offset = Number(m.offset)
-          if (offset < (next.get(tp) ?? 0) || offset >= end) continue
-          const headers: { [name: string]: string | undefined } = {}
-          for (const [name, v] of Object.entries(m.headers ?? {})) headers[name] = v === undefined ? undefined : Array.isArray(v) ? String(v[0]) : String(v)
-          out.get(batch.topic)!.push({ topic: batch.topic, partition: batch.partition, offset, timestamp: Number(m.timestamp), key: m.key, value: m.value, headers })
-          advance(tp, offset)
+    for (const topic of topics) {
+      await cluster.addTargetTopic(topic)
+      for (const { partitionId: partition } of cluster.findTopicPartitionMetadata(topic)) {
+        const end = ends.get(`${topic}:${partition}`) ?? 0
+        const held = new Map<string, TopicRecord[]>()
+        const records = out.get(topic)!
+        for (let offset = 0; offset < end; ) {
+          if (Date.now() > deadline) throw new Error(`reading ${topic}-${partition} stuck at ${offset} of ${end} after ${timeoutMs} ms`)
+          const leader = Object.keys(cluster.findLeaderForPartitions(topic, [partition]))[0]
+          if (leader === undefined) throw new Error(`${topic}-${partition} has no leader`)
+          const broker = await cluster.findBroker({ nodeId: leader })
+          const { responses } = await broker.fetch({
+            isolationLevel: 0,
+            maxWaitTime: 100,
+            minBytes: 1,
+            maxBytes: 16 << 20,
+            topics: [{ topic, partitions: [{ partition, fetchOffset: String(offset), maxBytes: 16 << 20 }] }],
+          })
+          const fetched = responses[0]?.partitions[0]
+          if (fetched === undefined || fetched.errorCode !== 0) throw new Error(`fetch ${topic}-${partition} at ${offset}: error ${fetched?.errorCode}`)
+          const before = offset
+          for (const m of fetched.messages) {
+            const at = Number(m.offset)
+            if (at < offset) continue
+            offset = at + 1
+            if (at >= end) break
+            const batch = m.batchContext
+            const producer = batch === undefined ? '' : String(batch.producerId)
+            if (m.isControlRecord) {
+              // A marker's key: version (int16), type (int16: 0 abort, 1 commit).
+              const commit = m.key !== null && m.key.length >= 4 && m.key.readInt16BE(2) === 1
+              const txn = held.get(producer) ?? []
+              held.delete(producer)
+              if (commit) records.push(...txn)
+              continue
+            }
+            const headers: { [name: string]: string | undefined } = {}
+            for (const [name, v] of Object.entries(m.headers ?? {})) headers[name] = v === undefined ? undefined : Array.isArray(v) ? String(v[0]) : String(v)
+            const record: TopicRecord = { topic, partition, offset: at, timestamp: Number(m.timestamp), key: m.key, value: m.value, headers }
+            if (batch?.inTransaction === true) {
+              const txn = held.get(producer)
+              if (txn) txn.push(record)
+              else held.set(producer, [record])
+            } else records.push(record)
+          }
+          // A fetch that moved nothing past markers-only batches: step over what it covered.
+          if (offset === before) {
+            const last = fetched.messages.at(-1)
+            if (last === undefined) break
+            offset = Number(last.offset) + 1
+          }
         }
-      },
-    })
-    await Promise.race([
-      done,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`reading ${topics.join(', ')} stuck after ${timeoutMs} ms: ${[...pending].map((tp) => `${tp} at ${next.get(tp)} of ${ends.get(tp)}`).join('; ')}`)), timeoutMs)
-      }),
-    ])
+      }
+      out.get(topic)!.sort((a, b) => a.partition - b.partition || a.offset - b.offset)
+    }
     return out
   } finally {
-    clearTimeout(timer)
-    await consumer.disconnect()
-    const a = kafka.admin()
-    await a.connect()
-    await a.deleteGroups([groupId]).catch(() => undefined)
-    await a.disconnect()
+    await cluster.disconnect()
   }
+}
+
+interface RawMessage {
+  readonly offset: string
+  readonly timestamp: string
+  readonly key: Buffer | null
+  readonly value: Buffer | null
+  readonly headers?: { [name: string]: Buffer | string | Array<Buffer | string> | undefined }
+  readonly isControlRecord?: boolean
+  readonly batchContext?: { readonly producerId: string; readonly inTransaction: boolean }
+}
+
+interface RawCluster {
+  connect(): Promise<void>
+  disconnect(): Promise<void>
+  addTargetTopic(topic: string): Promise<void>
+  findTopicPartitionMetadata(topic: string): Array<{ partitionId: number }>
+  findLeaderForPartitions(topic: string, partitions: number[]): { [nodeId: string]: number[] }
+  findBroker(node: { nodeId: string }): Promise<{
+    fetch(request: object): Promise<{ responses: Array<{ partitions: Array<{ errorCode: number; messages: RawMessage[] }> }> }>
+  }>
+}
+
+/** kafkajs's own cluster (behind a symbol, not a module path), read_uncommitted. */
+function rawCluster(kafka: Kafka): RawCluster {
+  const factory = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster')
+  if (factory === undefined) throw new Error('this kafkajs has no private cluster factory; cannot fetch partitions')
+  return (kafka as unknown as { [k: symbol]: (o: object) => RawCluster })[factory]!({ isolationLevel: 0, allowAutoTopicCreation: false })
 }
