@@ -1,10 +1,11 @@
 import type { Admin as KafkaJsAdminClient, Kafka } from 'kafkajs'
-import { ClientClosedError } from '../errors.ts'
+import { ClientClosedError, KafkaClientError } from '../errors.ts'
 import type { Admin, TopicDescription, TopicPartition, TopicSpec } from '../port.ts'
 import { partitionKey } from '../port.ts'
 import { protocolErrorType, translateError } from './errors.ts'
 import type { InternalCluster } from './internals.ts'
 import { createInternalCluster, existingPartitions, READ_UNCOMMITTED } from './internals.ts'
+import { fetchStableCommitted } from './stable-offset-fetch.ts'
 
 /** Answers worth asking again (after ~1.5 s in all): a leader moving or not elected yet, a stale cluster. */
 const RETRY_END_OFFSETS = new Set(['NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE', 'UNKNOWN_TOPIC_OR_PARTITION', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH'])
@@ -137,6 +138,24 @@ export class KafkaJsAdmin implements Admin {
       for (const p of t.partitions) out.set(partitionKey(t.topic, p.partition), Number(p.offset))
     }
     return out
+  }
+
+  /**
+   * Committed offsets once no transactional offset commit is pending for them (KIP-447's
+   * `require_stable`; see stable-offset-fetch.ts): what a read_committed consumer starts from.
+   */
+  async stableCommittedOffsets(groupId: string, partitions: ReadonlyArray<TopicPartition>): Promise<Map<string, number>> {
+    if (partitions.length === 0) return new Map()
+    const existing = await this.#existing(partitions.map((p) => p.topic))
+    const present = partitions.filter((p) => existing.get(p.topic)?.has(p.partition))
+    if (present.length === 0) return new Map()
+    this.#offsets ??= this.#connectOffsets()
+    const cluster = await this.#offsets
+    try {
+      return await fetchStableCommitted(cluster, groupId, present)
+    } catch (error) {
+      throw error instanceof KafkaClientError ? error : translateError(error, `committed offsets of group "${groupId}"`)
+    }
   }
 
   async committedOffsets(groupId: string, partitions: ReadonlyArray<TopicPartition>): Promise<Map<string, number>> {

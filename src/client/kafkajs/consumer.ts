@@ -228,6 +228,8 @@ export class KafkaJsConsumer implements Consumer {
 
   async committed(partitions: ReadonlyArray<TopicPartition>): Promise<Map<string, number>> {
     this.#connected()
+    // Under read_committed, as the Java consumer: wait out transactional commits still pending.
+    if (this.#config.isolationLevel === 'read_committed') return this.#adminClient().stableCommittedOffsets(this.#config.groupId, partitions)
     return this.#adminClient().committedOffsets(this.#config.groupId, partitions)
   }
 

@@ -2,6 +2,7 @@ import type { Kafka } from 'kafkajs'
 import { KafkaClientError } from '../errors.ts'
 import { protocolErrorType } from './errors.ts'
 import type { FetchedMessage } from './records.ts'
+import type { CoordinatorBroker } from './stable-offset-fetch.ts'
 
 /**
  * The two things the public kafkajs API cannot do: fetch a partition outside a consumer group
@@ -64,6 +65,7 @@ export interface InternalCluster {
   findTopicPartitionMetadata(topic: string): Array<{ readonly partitionId: number; readonly leader: number }>
   findLeaderForPartitions(topic: string, partitions: number[]): { [nodeId: string]: number[] }
   findBroker(node: { nodeId: string | number }): Promise<InternalBroker>
+  findGroupCoordinator(request: { groupId: string }): Promise<CoordinatorBroker>
   fetchTopicsOffset(
     topics: Array<{ topic: string; partitions: Array<{ partition: number }>; fromBeginning: boolean }>,
   ): Promise<Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>>
