@@ -1,4 +1,4 @@
-import type { Consumer, ConsumerRecord, TopicPartition } from '../client/port.ts'
+import type { Consumer, ConsumerRecord, TopicPartition, TopicPartitionOffset } from '../client/port.ts'
 import { partitionKey } from '../client/port.ts'
 import { commitChannel, type CommitMessage } from '../instrumentation/channels.ts'
 import type { Logger } from '../instrumentation/logger.ts'
@@ -24,6 +24,14 @@ export class TaskManager {
   readonly #instrumentation: Instrumentation
   readonly #tasks = new Map<string, ActiveTask>()
   readonly #byInput = new Map<string, ActiveTask>()
+  /**
+   * Per input partition, the lowest offset its task may still be handed: where it was seeked to,
+   * then past each run it was given. A batch the client fetched from an older position before the
+   * seek (kafkajs starts a new member at the committed offsets it read when it joined, which can
+   * predate the previous owner's last transaction) must never be processed: under exactly-once
+   * its effects are already in the restored state and the committed output.
+   */
+  readonly #floor = new Map<string, number>()
   /** What tasks already closed had dropped: the count outlives them, as Kafka's task metrics roll up. */
   #droppedByClosedTasks = 0
 
@@ -125,11 +133,19 @@ export class TaskManager {
       const first = records[start]!
       let end = start + 1
       while (end < records.length && records[end]!.partition === first.partition && records[end]!.topic === first.topic) end++
-      const run = start === 0 && end === records.length ? records : records.slice(start, end)
-      const task = this.#byInput.get(partitionKey(first.topic, first.partition))
+      const slice = start === 0 && end === records.length ? records : records.slice(start, end)
+      const key = partitionKey(first.topic, first.partition)
+      const task = this.#byInput.get(key)
+      let run = slice
+      const floor = this.#floor.get(key)
+      if (floor !== undefined && first.offset < floor) {
+        run = slice.filter((r) => r.offset >= floor)
+        this.#logger.warn({ topic: first.topic, partition: first.partition, from: first.offset, floor, dropped: slice.length - run.length }, 'Dropping records fetched from before the offset the task was seeked to')
+      }
       if (task === undefined || task.state === 'closed') {
         this.#logger.warn({ topic: first.topic, partition: first.partition }, 'Dropping records of a partition without a task')
-      } else {
+      } else if (run.length > 0) {
+        this.#floor.set(key, run[run.length - 1]!.offset + 1)
         const prepared = task.task.prepareRecords(first.topic, first.partition, run)
         if (prepared !== undefined) (pending ??= []).push(prepared)
         task.task.addRecords(first.topic, first.partition, run)
@@ -199,6 +215,7 @@ export class TaskManager {
     for (const tp of t.inputs) {
       const key = partitionKey(tp.topic, tp.partition)
       if (this.#byInput.get(key) === t) this.#byInput.delete(key)
+      this.#floor.delete(key)
     }
     if (!clean) return t.closeDirty()
     try {
@@ -216,7 +233,7 @@ export class TaskManager {
    * may read the previous ones and process records twice.
    */
   #seekToConsumed(task: ActiveTask): void {
-    for (const tp of task.task.consumedOffsets()) this.#consumer.seek(tp)
+    for (const tp of task.task.consumedOffsets()) this.#seek(tp)
   }
 
   /**
@@ -233,8 +250,13 @@ export class TaskManager {
     const committed = await this.#consumer.committed(inputs)
     for (const tp of inputs) {
       const offset = committed.get(partitionKey(tp.topic, tp.partition))
-      if (offset !== undefined) this.#consumer.seek({ ...tp, offset })
+      if (offset !== undefined) this.#seek({ ...tp, offset })
     }
+  }
+
+  #seek(position: TopicPartitionOffset): void {
+    this.#consumer.seek(position)
+    this.#floor.set(partitionKey(position.topic, position.partition), position.offset)
   }
 
   /** Sources configured with `offsetReset: 'latest'` start at the end when nothing is committed. */
