@@ -181,7 +181,9 @@ prepare_kafka_data() { # <java>
   if [[ ! -f $tpl/meta.properties ]]; then
     local t0; t0=$(now); rm -rf "$tpl.tmp"
     sed "s#^log.dirs=.*#log.dirs=$tpl.tmp#" "$RUN/kafka.properties" >"$RUN/format.properties"
-    cid=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')   # a random 16-byte Uuid
+    # A random 16-byte Uuid; like Kafka's Uuid.randomUuid, never one starting with '-', which
+    # the format tool's argument parser would take for an option (1 start in 64 failed here).
+    cid=-; while [[ $cid == -* ]]; do cid=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '='); done
     "$1" $(kafka_log_opt) -cp "$(kafka_classpath)" kafka.tools.StorageTool format \
       -t "$cid" -c "$RUN/format.properties" >"$LOGS/kafka-format.log" 2>&1 \
       || { tail_log "$LOGS/kafka-format.log"; die "kafka-storage format failed"; }
