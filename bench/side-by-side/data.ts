@@ -7,6 +7,7 @@
  */
 import { randomFillSync } from 'node:crypto'
 import type { Admin, Producer } from 'kafkajs'
+import { random } from '../../examples/shared/random.ts'
 
 export interface InputTopic {
   readonly topic: string
@@ -18,18 +19,6 @@ export interface InputTopic {
 
 export function keyOf(k: number): string {
   return `key-${String(k).padStart(5, '0')}`
-}
-
-/** mulberry32: a small seeded generator, so every run loads the same data. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /** Key indexes: uniform, or Zipf with exponent `s` by inverse CDF (binary search). */

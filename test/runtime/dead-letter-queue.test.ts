@@ -6,40 +6,20 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createEmbeddedKafka, type EmbeddedKafka } from '../../src/client/embedded/embedded-kafka.ts'
 import { silentLogger } from '../../src/instrumentation/logger.ts'
-import type { ProcessorContext } from '../../src/processors/processor.ts'
-import type { Record } from '../../src/processors/record.ts'
 import { replayDeadLetters } from '../../src/runtime/dlq-replay.ts'
 import { main as dlqCli } from '../../src/runtime/dlq-replay-cli.ts'
 import { KafkaStreams, crashForTesting, testingHooks } from '../../src/runtime/kafka-streams.ts'
 import type { StreamsConfig } from '../../src/runtime/streams-config.ts'
 import { DeadLetterHeaders } from '../../src/runtime/task/dead-letter-queue.ts'
 import { ProcessingError } from '../../src/runtime/task/errors.ts'
-import { Serdes } from '../../src/serdes/serdes.ts'
-import { Topology } from '../../src/topology/topology.ts'
+import { acceptTopology } from '../helpers/accept-topology.ts'
 import { closeAfter, tempStateDir, waitFor } from './helpers.ts'
 
 const IN = 'orders'
 const OUT = 'accepted'
 
-/** orders → accept (throws on values in `poison`) → accepted. */
-function topology(poison: Set<string>): Topology {
-  return new Topology()
-    .addSource('orders-source', IN, { keySerde: Serdes.string(), valueSerde: Serdes.string() })
-    .addProcessor('accept', () => {
-      let ctx: ProcessorContext<string, string>
-      return {
-        init: (c: ProcessorContext<string, string>) => void (ctx = c),
-        process(r: Record<string, string>) {
-          if (poison.has(r.value)) throw new Error(`cannot accept ${r.value}`)
-          ctx.forward(r)
-        },
-      }
-    }, 'orders-source')
-    .addSink('accepted-sink', OUT, { keySerde: Serdes.string(), valueSerde: Serdes.string() }, 'accept')
-}
-
 function shop(kafka: EmbeddedKafka, stateDir: string, poison: Set<string>, extra: Partial<StreamsConfig> & { [testingHooks]?: unknown } = {}): KafkaStreams {
-  return new KafkaStreams(topology(poison), {
+  return new KafkaStreams(acceptTopology(IN, OUT, poison), {
     applicationId: 'shop',
     client: kafka,
     stateDir,

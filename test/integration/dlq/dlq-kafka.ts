@@ -7,11 +7,7 @@ import { createKafkaJsClient } from '../../../src/client/kafkajs/kafkajs-client.
 import type { ConsumerRecord, KafkaClient } from '../../../src/client/port.ts'
 import { partitionKey } from '../../../src/client/port.ts'
 import type { Logger } from '../../../src/instrumentation/logger.ts'
-import type { ProcessorContext } from '../../../src/processors/processor.ts'
-import type { Record } from '../../../src/processors/record.ts'
 import type { StreamsConfig } from '../../../src/runtime/streams-config.ts'
-import { Serdes } from '../../../src/serdes/serdes.ts'
-import { Topology } from '../../../src/topology/topology.ts'
 import { KAFKA_BROKERS } from '../../helpers/services.ts'
 
 export const brokers = [...KAFKA_BROKERS]
@@ -93,22 +89,7 @@ export async function waitFor<T>(what: string, check: () => Promise<T | false | 
 
 export const text = (records: ReadonlyArray<ConsumerRecord>): (string | null)[] => records.map((r) => r.value?.toString() ?? null)
 
-/** input → accept (throws on a value in `poison`) → output; the replay and exactly-once tests' app. */
-export function acceptTopology(input: string, output: string, poison: ReadonlySet<string>): Topology {
-  return new Topology()
-    .addSource('orders-source', input, { keySerde: Serdes.string(), valueSerde: Serdes.string() })
-    .addProcessor('accept', () => {
-      let ctx: ProcessorContext<string, string>
-      return {
-        init: (c: ProcessorContext<string, string>) => void (ctx = c),
-        process(r: Record<string, string>) {
-          if (poison.has(r.value)) throw new Error(`cannot accept ${r.value}`)
-          ctx.forward(r)
-        },
-      }
-    }, 'orders-source')
-    .addSink('accepted-sink', output, { keySerde: Serdes.string(), valueSerde: Serdes.string() }, 'accept')
-}
+export { acceptTopology } from '../../helpers/accept-topology.ts'
 
 /** kafkajs settings that let a killed member's partitions move on in seconds. */
 export function fastKafka(clientId: string): NonNullable<StreamsConfig['kafka']> {
