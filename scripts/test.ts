@@ -5,6 +5,8 @@
  *   npm test                                  all tests
  *   npm test -- test/integration/x.test.ts    some files (node --test flags pass through too)
  *
+ * The chaos tests (test/chaos/) run last, in a phase of their own: see main().
+ *
  * Services: probe KAFKA_BROKERS (default 127.0.0.1:9092, ApiVersions) and SCHEMA_REGISTRY_URL
  * (default http://127.0.0.1:8081/apis/ccompat/v7, GET /subjects). If one is missing, points at
  * this machine, and Java + Maven exist, start it with infra/services.sh and stop it at the end
@@ -29,6 +31,8 @@ function findTests(dir: string): string[] {
     .map((f) => relative(root, join(dir, f)))
     .sort()
 }
+
+const isChaos = (file: string): boolean => file.split(/[\\/]/).includes('chaos')
 
 const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0
 const isLocal = (hostPort: string): boolean => /^(127\.0\.0\.1|localhost|\[::1\])(:|$)/.test(hostPort)
@@ -83,7 +87,7 @@ async function main(): Promise<number> {
   }
 
   // Start services for a full run or when integration tests are chosen; a unit-only run just probes.
-  const wantsServices = chosen.length === 0 || chosen.some((f) => f.includes('integration'))
+  const wantsServices = chosen.length === 0 || chosen.some((f) => f.includes('integration') || isChaos(f))
   const mayStart = wantsServices && process.env.KSTREAMS_SERVICES !== 'probe'
   const t0 = Date.now()
   const { problem, started } = await ensureServices(mayStart)
@@ -104,9 +108,19 @@ async function main(): Promise<number> {
     // (kafkajs#1751, unfixed upstream). Harmless, and it buries real output.
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --disable-warning=TimeoutNegativeWarning`.trim(),
   }
+  // The chaos tests load the shared broker and both cores with whole app fleets for minutes:
+  // every other test runs first, beside other ordinary tests only, so no timing there depends on
+  // what a chaos run is doing; then the chaos files run, beside each other.
+  const chaos = files.filter(isChaos)
+  const phases = [files.filter((f) => !isChaos(f)), chaos].filter((phase) => phase.length > 0)
   let code = 1
   try {
-    code = await runNodeTest(files, flags, env)
+    code = 0
+    for (const [i, phase] of phases.entries()) {
+      if (phases.length > 1) log(`phase ${i + 1} of ${phases.length}: ${phase === chaos ? `the ${phase.length} chaos tests` : `${phase.length} test files`}`)
+      const phaseCode = await runNodeTest(phase, flags, env)
+      if (code === 0) code = phaseCode
+    }
   } finally {
     if (started.length > 0) {
       log(`stopping what this run started: ${started.join(' + ')}`)
