@@ -22,20 +22,26 @@ const INITIAL_BACKOFF_MS = 500
 const MAX_BACKOFF_MS = 10_000
 
 /**
- * The stream thread's patience with retriable client errors (Kafka Streams' `task.timeout.ms`):
- * the window opens at the first failure and closes at the next successful commit; a failure when
- * the window is older than `timeoutMs` is fatal. Failures come every few seconds while the broker
- * is down (each is the end of the client's own retries), so a failure long after the previous
- * one starts a new window rather than finding an old one expired.
+ * A thread's patience with retriable client errors (Kafka Streams' `task.timeout.ms`): the
+ * window opens at the first failure and closes at the next success (a commit for the stream
+ * thread, a read for the global one); a failure when the window is older than `timeoutMs` is
+ * fatal. Failures come every few seconds while the broker is down (each is the end of the
+ * client's own retries), so a failure long after the previous one starts a new window rather
+ * than finding an old one expired — "long" not counting the backoff this class asked for, or a
+ * `timeoutMs` below the 10 s backoff cap would open a new window at every failure and never end.
  */
 export class TaskTimeout {
   readonly timeoutMs: number
+  /** Who made no progress, for the error: "Tasks", "The global stream thread". */
+  readonly #subject: string
   #since: number | undefined
   #last: number | undefined
+  #lastBackoffMs = 0
   #failures = 0
 
-  constructor(timeoutMs: number) {
+  constructor(timeoutMs: number, subject = 'Tasks') {
     this.timeoutMs = timeoutMs
+    this.#subject = subject
   }
 
   /**
@@ -43,7 +49,7 @@ export class TaskTimeout {
    * throws `TaskTimeoutError` when the failures have lasted longer than `timeoutMs`.
    */
   failed(error: KafkaClientError, now: number = Date.now()): { readonly backoffMs: number; readonly elapsedMs: number } {
-    if (this.#since === undefined || this.#last === undefined || now - this.#last > this.timeoutMs) {
+    if (this.#since === undefined || this.#last === undefined || now - this.#last - this.#lastBackoffMs > this.timeoutMs) {
       this.#since = now
       this.#failures = 0
     }
@@ -52,17 +58,20 @@ export class TaskTimeout {
     const elapsedMs = now - this.#since
     if (elapsedMs >= this.timeoutMs) {
       throw new TaskTimeoutError(
-        `Tasks made no progress for ${elapsedMs} ms (${this.#failures} retriable failures), longer than taskTimeoutMs ${this.timeoutMs}: ${error.message}`,
+        `${this.#subject} made no progress for ${elapsedMs} ms (${this.#failures} retriable failures), longer than taskTimeoutMs ${this.timeoutMs}: ${error.message}`,
         { cause: error },
       )
     }
-    return { backoffMs: Math.min(MAX_BACKOFF_MS, INITIAL_BACKOFF_MS * 2 ** (this.#failures - 1)), elapsedMs }
+    const backoffMs = Math.min(MAX_BACKOFF_MS, INITIAL_BACKOFF_MS * 2 ** (this.#failures - 1))
+    this.#lastBackoffMs = backoffMs
+    return { backoffMs, elapsedMs }
   }
 
   /** A commit went through: the tasks progress again. */
   succeeded(): void {
     this.#since = undefined
     this.#last = undefined
+    this.#lastBackoffMs = 0
     this.#failures = 0
   }
 
