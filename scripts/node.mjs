@@ -25,8 +25,15 @@ if (!(major > 22 || (major === 22 && minor >= 12))) {
   }
 }
 
+// `import ... from 'kstreams'` (examples, tests, chaos and bench apps) resolves to the TypeScript
+// sources through the package's `kstreams-source` export condition, so nothing in the repo needs
+// `npm run build`. NODE_OPTIONS, not a flag, so every process the child spawns inherits it.
+const CONDITION = '--conditions=kstreams-source'
+const nodeOptions = process.env.NODE_OPTIONS ?? ''
+const env = nodeOptions.includes(CONDITION) ? process.env : { ...process.env, NODE_OPTIONS: `${nodeOptions} ${CONDITION}`.trim() }
+
 // Ctrl-C reaches the child through the terminal's process group; a signal sent to this launcher
 // alone is passed on. Either way the launcher exits with the child's status.
-const child = spawn(node, process.argv.slice(2), { stdio: 'inherit' })
+const child = spawn(node, process.argv.slice(2), { stdio: 'inherit', env })
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal))
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + (signal === 'SIGINT' ? 2 : 15) : 1)))
