@@ -1,13 +1,21 @@
 #!/usr/bin/env node
 // `npx kstreams-dlq replay --brokers ... --application-id ...` (see docs/error-handling.md).
-// Plain JavaScript: the command itself is TypeScript, which Node runs directly from 22.18 / 23.6
-// on; an older Node (>= 22.12) gets --experimental-strip-types in a child process.
+// Plain JavaScript, so it starts on any Node. Installed (under node_modules), it runs the built
+// command in dist/: Node never strips types there. In the repo it runs the TypeScript source, so it
+// needs no build: directly where Node strips types (22.18 / 23.6 on), else (>= 22.12) in a child
+// process with --experimental-strip-types.
 import { spawn } from 'node:child_process'
+import { existsSync, realpathSync } from 'node:fs'
+import { sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const entry = fileURLToPath(new URL('../src/runtime/dlq-replay-cli.ts', import.meta.url))
+const here = realpathSync(fileURLToPath(import.meta.url))
+const source = fileURLToPath(new URL('../src/runtime/dlq-replay-cli.ts', import.meta.url))
+const built = fileURLToPath(new URL('../dist/runtime/dlq-replay-cli.js', import.meta.url))
+const installed = here.split(sep).includes('node_modules') || !existsSync(source)
+const entry = installed ? built : source
 
-if (process.features.typescript) {
+if (installed || process.features.typescript) {
   const { main } = await import(entry)
   process.exitCode = await main(process.argv.slice(2))
 } else {
