@@ -6,9 +6,21 @@ import { redactSecrets } from '../../instrumentation/redact.ts'
 export const KAFKAJS_LEVELS = { nothing: 0, error: 1, warn: 2, info: 4, debug: 5 } as const
 export type KafkaJsLogLevel = keyof typeof KAFKAJS_LEVELS
 
-/** kafkajs warns on every rebalance and logs every error answer; neither is a problem by itself. */
+/** The end of kafkajs's text for CONCURRENT_TRANSACTIONS (kafkajs 2.2.4 is its last release). */
+const CONCURRENT_TRANSACTIONS = 'another concurrent operation on the same transaction was ongoing'
+
+/**
+ * kafkajs warns on every rebalance and logs every error answer; neither is a problem by itself.
+ * Nor is the CONCURRENT_TRANSACTIONS its producer logs at error for each retried send: a
+ * transaction's first send after a commit meets it until the previous transaction's markers are
+ * written, and the producer retries it shortly (producer.ts); a send that gives up still fails.
+ */
 function routine(namespace: string, message: string): boolean {
-  return (namespace === 'Connection' && message.startsWith('Response ')) || message === 'The group is rebalancing, re-joining'
+  return (
+    (namespace === 'Connection' && message.startsWith('Response ')) ||
+    message === 'The group is rebalancing, re-joining' ||
+    (namespace === 'Producer' && message.endsWith(CONCURRENT_TRANSACTIONS))
+  )
 }
 
 /**
