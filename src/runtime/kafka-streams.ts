@@ -147,6 +147,7 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
           stateDir: this.#config.stateDir,
           readCommitted: this.#config.exactlyOnce,
           pollMs: this.#config.pollMs,
+          taskTimeoutMs: this.#config.taskTimeoutMs,
           logger: this.#logger,
           onError: (error) => void this.#fail(error),
         })
