@@ -1,3 +1,4 @@
+import type { TopicPartitionOffset } from '../../client/port.ts'
 import type { HeadFailureHandler, RecordQueue } from './record-queue.ts'
 
 /**
@@ -54,6 +55,15 @@ export class PartitionGroup {
   allPartitionsBuffered(): boolean {
     for (const q of this.queues) if (q.isEmpty()) return false
     return true
+  }
+
+  /** Next offset to read per partition, for the partitions something was taken from: what to commit. */
+  consumedOffsets(): TopicPartitionOffset[] {
+    const offsets: TopicPartitionOffset[] = []
+    for (const q of this.queues) {
+      if (q.consumedOffset >= 0) offsets.push({ topic: q.topic, partition: q.partition, offset: q.consumedOffset })
+    }
+    return offsets
   }
 
   clear(): void {

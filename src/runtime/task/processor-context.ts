@@ -67,6 +67,23 @@ export class ProcessorContextImpl implements ProcessorContext<unknown, unknown> 
     this.currentNode = root
   }
 
+  /** Points the context at a consumed record about to be processed (Kafka Streams' `setRecordContext`). */
+  setRecordContext(topic: string, partition: number, offset: number, timestamp: number): void {
+    this.recordTopic = topic
+    this.recordPartition = partition
+    this.recordOffset = offset
+    this.timestamp = timestamp
+  }
+
+  /** Points the context at a punctuator about to fire: no record metadata, the punctuation time. */
+  setPunctuationContext(node: ProcessorNode, timestamp: number): void {
+    this.currentNode = node
+    this.recordTopic = undefined
+    this.recordPartition = -1
+    this.recordOffset = -1
+    this.timestamp = timestamp
+  }
+
   /**
    * Hands a record from a source node to its children: counts it, and traces it when someone
    * listens (a `kstreams:process` subscriber or an OpenTelemetry SDK); otherwise a plain forward.

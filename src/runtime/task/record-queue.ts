@@ -51,6 +51,16 @@ export class RecordQueue {
     this.#index = 0
   }
 
+  /** The serdes' async look-ahead for records about to be added; undefined when nothing needs fetching. */
+  prepareRawRecords(records: ReadonlyArray<ConsumerRecord>): Promise<void> | undefined {
+    let pending: Promise<void>[] | undefined
+    for (const r of records) {
+      const p = this.source.prepare(this.topic, r.key, r.value)
+      if (p !== undefined) (pending ??= []).push(p)
+    }
+    return pending === undefined ? undefined : Promise.all(pending).then(() => undefined)
+  }
+
   /** Buffered records, the deserialized head included. */
   size(): number {
     return this.#records.length - this.#index + (this.headRaw === undefined ? 0 : 1)

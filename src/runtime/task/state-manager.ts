@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs'
 import { OffsetCheckpoint, type TopicPartitionOffset } from '../../state/checkpoint.ts'
 import type { ChangelogRecord, RestoreCallback, StateStore, StateStoreContext } from '../../state/store.ts'
 import { StreamsError } from './errors.ts'
@@ -90,6 +91,18 @@ export class ProcessorStateManager implements StateStoreContext {
     return this.#stores
   }
 
+  /** Opens the stores that open asynchronously (RocksDB), before `initStores()`. */
+  async openStores(): Promise<void> {
+    this.#ensureTaskStateDir()
+    for (const store of this.#stores.values()) await store.open?.(this)
+  }
+
+  /** Initialises every store with this manager as its context; each registers its restore callback here. */
+  initStores(): void {
+    this.#ensureTaskStateDir()
+    for (const store of this.#stores.values()) store.init(this)
+  }
+
   /** The changelog partitions to restore from, one per logged store. */
   changelogPartitions(): ChangelogPartition[] {
     const out: ChangelogPartition[] = []
@@ -158,5 +171,15 @@ export class ProcessorStateManager implements StateStoreContext {
       }
     }
     if (first !== undefined) throw first
+  }
+
+  /** Only persistent stores write files: a task of in-memory stores leaves no directory behind. */
+  #ensureTaskStateDir(): void {
+    for (const store of this.#stores.values()) {
+      if (store.persistent) {
+        mkdirSync(this.taskStateDir, { recursive: true })
+        return
+      }
+    }
   }
 }
