@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join } from 'node:path'
 import { after, before, test } from 'node:test'
@@ -34,6 +34,9 @@ interface PackageJson {
   bin: { [name: string]: string }
 }
 let tarball: string[] = []
+// prepack builds the repo's dist/. Leave none behind that was not there: a stale dist/ would quietly
+// serve `import 'kstreams'` to any in-repo process that missed the kstreams-source condition.
+const hadDist = existsSync(join(root, 'dist'))
 
 before(async () => {
   // --ignore-scripts off on purpose: prepack must produce a fresh dist/.
@@ -55,7 +58,10 @@ before(async () => {
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'some-service', private: true, type: 'module' }))
 })
 
-after(() => rmSync(tmp, { recursive: true, force: true }))
+after(() => {
+  rmSync(tmp, { recursive: true, force: true })
+  if (!hadDist) rmSync(join(root, 'dist'), { recursive: true, force: true })
+})
 
 test('the tarball ships dist/ (JavaScript, no .ts but .d.ts), src/ for the maps, bin; no tests, chaos or bench', () => {
   assert.ok(tarball.includes('dist/index.js') && tarball.includes('dist/index.d.ts'), tarball.join('\n'))
