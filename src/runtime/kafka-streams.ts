@@ -10,19 +10,19 @@ import { redactSecrets } from '../instrumentation/redact.ts'
 import { StreamsMetrics } from '../instrumentation/streams-metrics.ts'
 import { defaultLogger } from '../instrumentation/pino-logger.ts'
 import type { Serde } from '../serdes/serde.ts'
-import type { ReadOnlyKeyValueStore, StateStore, ValueAndTimestamp } from '../state/store.ts'
+import type { ReadOnlyKeyValueStore, ValueAndTimestamp } from '../state/store.ts'
 import { compile, type CompiledTopology } from '../topology/compile.ts'
 import type { Topology } from '../topology/topology.ts'
-import { queryableStore } from './composite-read-only-store.ts'
 import { prepareDeadLetterTopics } from './dead-letter-topics.ts'
 import { topicMessageLimits } from './topic-message-limits.ts'
 import { IllegalStateError } from './errors.ts'
 import { GlobalStreamThread } from './global-stream-thread.ts'
 import { prepareInternalTopics, type TopicLayout } from './internal-topics.ts'
 import { StreamThread, type StreamThreadHooks } from './stream-thread.ts'
-import { allMetadata, keyQueryMetadata, type KeyQueryMetadata, type StreamsMetadata } from './streams-metadata.ts'
-import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from './streams-config.ts'
-import { checkTransition, type StreamsState } from './streams-state.ts'
+import { InteractiveQueries } from './interactive-queries.ts'
+import type { KeyQueryMetadata, StreamsMetadata } from './streams-metadata.ts'
+import { resolveStreamsConfig, taskConfigFor, type ResolvedStreamsConfig, type StreamsConfig } from './streams-config.ts'
+import { isRunningOrRebalancing, StreamsStateMachine, type StreamsState } from './streams-state.ts'
 import { threadMetadata, type ThreadMetadata } from './thread-metadata.ts'
 
 /** Test-only: a symbol-keyed method that kills the instance like `kill -9` (see `StreamThread.crash`). */
@@ -52,10 +52,11 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
   readonly #client: KafkaClient
   readonly #logger: Logger
   readonly #metrics: StreamsMetrics | undefined
+  readonly #queries: InteractiveQueries
   #tracing: RecordTracing | undefined
   #admin: Admin | undefined
   #messageLimits: ReadonlyMap<string, number> = new Map()
-  #state: StreamsState = 'CREATED'
+  readonly #state: StreamsStateMachine
   #layout: TopicLayout | undefined
   #thread: StreamThread | undefined
   #loop: Promise<void> | undefined
@@ -72,12 +73,14 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
     // Every line names the application: pino's base fields on the default logger, a child of a passed one.
     this.#logger = config.logger?.child({ applicationId: this.#config.applicationId }) ?? defaultLogger({ applicationId: this.#config.applicationId })
     this.#metrics = config.metrics === false ? undefined : new StreamsMetrics(this.#config.applicationId, config.metrics?.registry)
+    this.#state = new StreamsStateMachine(this.#logger, this.#metrics, (next, previous) => this.emit('stateChange', next, previous))
     this.#client = config.client ??
       (config.kafka ? createKafkaJsClient({ logger: this.#logger.child({ component: 'kafkajs' }), ...config.kafka }) : createEmbeddedKafka())
+    this.#queries = new InteractiveQueries(this.#topology, this.#client, () => ({ state: this.#state.current, thread: this.#thread, global: this.#global, layout: this.#layout }))
   }
 
   get state(): StreamsState {
-    return this.#state
+    return this.#state.current
   }
 
   /**
@@ -121,8 +124,8 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
 
   /** Creates missing internal topics, validates co-partitioning, joins the group and starts processing. */
   async start(): Promise<void> {
-    if (this.#state !== 'CREATED') throw new IllegalStateError(`start() can only be called once, in state CREATED (now ${this.#state})`)
-    this.#setState('REBALANCING')
+    if (this.#state.current !== 'CREATED') throw new IllegalStateError(`start() can only be called once, in state CREATED (now ${this.#state.current})`)
+    this.#state.transition('REBALANCING')
     this.#starting = this.#start()
     return this.#starting
   }
@@ -165,14 +168,14 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
    * group. Resolves `true` when done within `timeoutMs`, `false` if it is still going on.
    */
   async close(options: { readonly timeoutMs?: number } = {}): Promise<boolean> {
-    if (this.#state === 'CREATED') {
-      this.#setState('PENDING_SHUTDOWN')
-      this.#setState('NOT_RUNNING')
+    if (this.#state.current === 'CREATED') {
+      this.#state.transition('PENDING_SHUTDOWN')
+      this.#state.transition('NOT_RUNNING')
       return true
     }
-    if (this.#state === 'RUNNING' || this.#state === 'REBALANCING') {
-      this.#setState('PENDING_SHUTDOWN')
-      this.#shutdown = this.#closeClean().then(() => this.#setState('NOT_RUNNING'))
+    if (isRunningOrRebalancing(this.#state.current)) {
+      this.#state.transition('PENDING_SHUTDOWN')
+      this.#shutdown = this.#closeClean().then(() => this.#state.transition('NOT_RUNNING'))
     }
     const done = this.#shutdown ?? Promise.resolve()
     const timeoutMs = options.timeoutMs ?? Number.POSITIVE_INFINITY
@@ -197,25 +200,12 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
    * as Kafka's `QueryableStoreTypes.keyValueStore()` does — `timestampedStore` shows both.
    */
   store<K = unknown, V = unknown>(name: string): ReadOnlyKeyValueStore<K, V> {
-    return queryableStore<K, V>(this.#topology, name, 'plain', () => this.#localStores(name))
+    return this.#queries.store<K, V>(name)
   }
 
   /** The view of a timestamped store with its `ValueAndTimestamp`s. */
   timestampedStore<K = unknown, V = unknown>(name: string): ReadOnlyKeyValueStore<K, ValueAndTimestamp<V>> {
-    return queryableStore<K, ValueAndTimestamp<V>>(this.#topology, name, 'timestamped', () => this.#localStores(name))
-  }
-
-  #localStores(name: string): StateStore[] {
-    if (this.#state !== 'RUNNING' && this.#state !== 'REBALANCING') return []
-    const global = this.#global?.store(name)
-    if (global) return [global]
-    const out: StateStore[] = []
-    for (const t of this.#thread?.taskManager.tasks() ?? []) {
-      if (t.state !== 'running') continue
-      const s = t.task.store(name)
-      if (s !== undefined) out.push(s)
-    }
-    return out
+    return this.#queries.timestampedStore<K, V>(name)
   }
 
   /** Ids of the tasks this instance runs now (restoring tasks included). */
@@ -234,14 +224,12 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
    * for a store the topology does not have.
    */
   queryMetadataForKey<K>(storeName: string, key: K, keySerde: Serde<K>): KeyQueryMetadata | undefined {
-    const thread = this.#thread
-    if (!thread || !this.#layout) return undefined
-    return keyQueryMetadata({ topology: this.#topology, hosts: thread.hosts, layout: this.#layout, storeName, key, keySerde, partitionFor: (k, n) => this.#client.partitionFor(k, n) })
+    return this.#queries.queryMetadataForKey(storeName, key, keySerde)
   }
 
   /** Every instance with an `applicationServer` and the stores and tasks it holds (Kafka's `metadataForAllStreamsClients`). */
   allMetadata(): StreamsMetadata[] {
-    return this.#thread ? allMetadata(this.#topology, this.#thread.hosts) : []
+    return this.#queries.allMetadata()
   }
 
   /** Test-only: kills the instance without any clean-up, like a crashed process. */
@@ -269,14 +257,7 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
         logger: this.#logger,
         restoreListener: this.#userConfig.restoreListener,
       },
-      listener: {
-        onRebalance: () => {
-          if (this.#state === 'RUNNING') this.#setState('REBALANCING')
-        },
-        onRunning: () => {
-          if (this.#state === 'REBALANCING') this.#setState('RUNNING')
-        },
-      },
+      listener: this.#state.streamThreadListener(),
       ...(hooks ? { hooks } : {}),
       instrumentation: { metrics: this.#metrics, tracing: this.#tracing },
     })
@@ -291,11 +272,11 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
   async #onThreadError(thread: StreamThread, error: unknown): Promise<void> {
     if (thread !== this.#thread || thread.crashed) return
     const response = this.#userConfig.uncaughtExceptionHandler?.(error) ?? 'shutdown_client'
-    if (response === 'replace_thread' && (this.#state === 'RUNNING' || this.#state === 'REBALANCING')) {
+    if (response === 'replace_thread' && isRunningOrRebalancing(this.#state.current)) {
       this.#logger.error({ err: error }, 'Stream thread failed; replacing it')
       this.#emitError(error)
       await thread.shutdownDirty()
-      if (this.#state === 'RUNNING') this.#setState('REBALANCING')
+      if (this.#state.current === 'RUNNING') this.#state.transition('REBALANCING')
       try {
         await this.#startThread()
       } catch (startError) {
@@ -308,18 +289,18 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
 
   /** A fatal error: close everything dirty, end in ERROR, report it. */
   async #fail(error: unknown): Promise<void> {
-    if (this.#state === 'PENDING_ERROR' || this.#state === 'ERROR' || this.#state === 'NOT_RUNNING') return
-    if (this.#state === 'PENDING_SHUTDOWN') {
+    if (this.#state.current === 'PENDING_ERROR' || this.#state.current === 'ERROR' || this.#state.current === 'NOT_RUNNING') return
+    if (this.#state.current === 'PENDING_SHUTDOWN') {
       this.#logger.error({ err: error }, 'Error during shutdown')
       return
     }
-    this.#setState('PENDING_ERROR')
+    this.#state.transition('PENDING_ERROR')
     this.#logger.error({ err: error }, 'Stream processing failed; shutting this instance down')
     this.#shutdown = (async () => {
       await this.#thread?.shutdownDirty().catch(() => {})
       await this.#global?.close().catch(() => {})
       await this.#admin?.close().catch(() => {})
-      this.#setState('ERROR')
+      this.#state.transition('ERROR')
     })()
     await this.#shutdown
     this.#emitError(error)
@@ -342,42 +323,11 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
     }
   }
 
-  #taskConfig() {
-    const c = this.#userConfig
-    const logger = this.#logger
-    return {
-      logger: { warn: (obj: object, msg: string) => logger.warn(obj, msg) },
-      ...(c.defaultKeySerde ? { defaultKeySerde: c.defaultKeySerde } : {}),
-      ...(c.defaultValueSerde ? { defaultValueSerde: c.defaultValueSerde } : {}),
-      ...(c.deserializationExceptionHandler ? { deserializationExceptionHandler: c.deserializationExceptionHandler } : {}),
-      ...(c.processingExceptionHandler ? { processingExceptionHandler: c.processingExceptionHandler } : {}),
-      ...(c.productionExceptionHandler ? { productionExceptionHandler: c.productionExceptionHandler } : {}),
-      ...(c.maxRequestSize !== undefined ? { maxRequestSize: c.maxRequestSize } : {}),
-      ...(this.#messageLimits.size > 0 ? { topicMessageLimits: this.#messageLimits } : {}),
-      ...(this.#global ? { globalStores: this.#global.stores } : {}),
-    }
+  #taskConfig(): ReturnType<typeof taskConfigFor> {
+    return taskConfigFor(this.#userConfig, this.#logger, { messageLimits: this.#messageLimits, globalStores: this.#global?.stores })
   }
 
   #emitError(error: unknown): void {
     if (this.listenerCount('error') > 0) this.emit('error', error)
-  }
-
-  #setState(next: StreamsState): void {
-    const previous = this.#state
-    if (previous === next) return
-    checkTransition(previous, next)
-    this.#state = next
-    if (this.#metrics !== undefined) {
-      this.#metrics.state = next
-      // A stopped instance's series leave the registry (another instance may take its place).
-      if (next === 'NOT_RUNNING' || next === 'ERROR') this.#metrics.close()
-    }
-    this.#logger.info({ state: next, previous }, `State transition from ${previous} to ${next}`)
-    try {
-      this.emit('stateChange', next, previous)
-    } catch (error) {
-      // A listener's bug must not break the state machine of the instance.
-      this.#logger.error({ err: error }, 'A stateChange listener threw')
-    }
   }
 }

@@ -5,7 +5,8 @@ import type { TracingConfig } from '../instrumentation/tracing-config.ts'
 import type { MetricsConfig } from '../instrumentation/streams-metrics.ts'
 import type { Serde } from '../serdes/serde.ts'
 import type { StateRestoreListener } from './changelog-restorer.ts'
-import type { ErrorPolicy } from './task/task-config.ts'
+import type { StateStore } from '../state/store.ts'
+import type { ErrorPolicy, TaskConfig } from './task/task-config.ts'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -128,5 +129,29 @@ export function resolveStreamsConfig(config: StreamsConfig): ResolvedStreamsConf
     numStandbyReplicas: standbys,
     applicationServer: config.applicationServer,
     taskTimeoutMs,
+  }
+}
+
+/**
+ * The settings every task of an instance shares, from its streams config (serdes, error handlers,
+ * the record size limit) and from what the instance learned at start: the output topics' own
+ * `max.message.bytes` and the global stores.
+ */
+export function taskConfigFor(
+  config: StreamsConfig,
+  logger: Logger,
+  learned: { readonly messageLimits: ReadonlyMap<string, number>; readonly globalStores: ReadonlyMap<string, StateStore> | undefined },
+): Omit<TaskConfig, 'applicationId' | 'collector' | 'stateDir'> {
+  const c = config
+  return {
+    logger: { warn: (obj: object, msg: string) => logger.warn(obj, msg) },
+    ...(c.defaultKeySerde ? { defaultKeySerde: c.defaultKeySerde } : {}),
+    ...(c.defaultValueSerde ? { defaultValueSerde: c.defaultValueSerde } : {}),
+    ...(c.deserializationExceptionHandler ? { deserializationExceptionHandler: c.deserializationExceptionHandler } : {}),
+    ...(c.processingExceptionHandler ? { processingExceptionHandler: c.processingExceptionHandler } : {}),
+    ...(c.productionExceptionHandler ? { productionExceptionHandler: c.productionExceptionHandler } : {}),
+    ...(c.maxRequestSize !== undefined ? { maxRequestSize: c.maxRequestSize } : {}),
+    ...(learned.messageLimits.size > 0 ? { topicMessageLimits: learned.messageLimits } : {}),
+    ...(learned.globalStores ? { globalStores: learned.globalStores } : {}),
   }
 }
