@@ -8,6 +8,8 @@ import {
 } from '../errors.ts'
 import { murmur2Partition } from '../murmur2.ts'
 import type { Producer, ProducerConfig, ProducerRecord, RecordMetadataResult, TopicPartitionOffset } from '../port.ts'
+import type { TransactionCoordinatorCache } from './coordinator-cache.ts'
+import { withTransactionCoordinatorCache } from './coordinator-cache.ts'
 import { isFenced, protocolErrorType, translateError } from './errors.ts'
 import { toKafkaJsMessage } from './records.ts'
 
@@ -48,6 +50,8 @@ export interface KafkaJsProducerOptions {
  */
 export class KafkaJsProducer implements Producer {
   readonly #producer: KafkaJsProducerClient
+  /** The transaction coordinator, remembered between requests (coordinator-cache.ts). */
+  readonly #coordinator: TransactionCoordinatorCache
   readonly #transactionalId: string | undefined
   /** Partition chosen per message, so kafkajs's retries re-send a message to the same partition. */
   readonly #chosen = new WeakMap<Message, number>()
@@ -60,7 +64,7 @@ export class KafkaJsProducer implements Producer {
     this.#transactionalId = config.transactionalId
     const transactional = config.transactionalId !== undefined
     const roundRobin = new Map<string, number>()
-    this.#producer = kafka.producer({
+    const { created, cache } = withTransactionCoordinatorCache(kafka, () => kafka.producer({
       // Java's default partitioner for keys (murmur2), so kstreams and Java apps co-partition.
       createPartitioner: () => ({ topic, partitionMetadata, message }) => {
         // Set by the record collector for nearly every record: no need to remember it.
@@ -83,7 +87,9 @@ export class KafkaJsProducer implements Producer {
       // produce request when one partition of it fails, which would append the others twice.
       ...(transactional || options.idempotent ? { idempotent: true, maxInFlightRequests: 1 } : {}),
       ...(transactional ? { transactionalId: config.transactionalId, transactionTimeout: options.transactionTimeout, retry: TRANSACTIONAL_SEND_RETRY } : {}),
-    })
+    }))
+    this.#producer = created
+    this.#coordinator = cache
   }
 
   async connect(): Promise<void> {
@@ -101,6 +107,7 @@ export class KafkaJsProducer implements Producer {
       throw this.#failed(error, 'producer connect')
     }
     this.#connected = true
+    this.#coordinator.enable()
   }
 
   async send(records: ReadonlyArray<ProducerRecord>): Promise<RecordMetadataResult[]> {
@@ -173,6 +180,7 @@ export class KafkaJsProducer implements Producer {
       await transaction.commit()
     } catch (error) {
       if (isFenced(error)) throw this.#failed(error, 'commitTransaction')
+      this.#coordinator.invalidate()
       // The commit may or may not have happened, and kafkajs's transaction state is stuck in
       // COMMITTING: only a new producer (whose init settles the transaction) can go on.
       this.#broken = new TransactionCommitAmbiguousError(
@@ -236,8 +244,9 @@ export class KafkaJsProducer implements Producer {
     return out
   }
 
-  /** Translates a kafkajs failure; a fencing error makes every later call throw it too. */
+  /** Translates a kafkajs failure (forgetting the coordinator, which may have moved); a fencing error makes every later call throw it too. */
   #failed(error: unknown, what: string): KafkaClientError {
+    this.#coordinator.invalidate()
     const translated = translateError(error, `${what} (${this.#transactionalId ?? 'non-transactional producer'})`)
     if (translated instanceof ProducerFencedError) {
       this.#broken ??= translated
