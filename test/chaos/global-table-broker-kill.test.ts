@@ -49,7 +49,9 @@ test('a GlobalKTable join survives a broker kill -9: RUNNING again, every order 
   const logs: string[] = []
   const app = new KafkaStreams(builder.build(), {
     applicationId: 'global-kill',
-    kafka: { brokers: broker.brokers, clientId: 'global-kill', ...APP_KAFKA },
+    // kafkajs's own retries short (~1 s against a dead broker, ~10 s by default, longer for end
+    // offsets, which the adapter retries on top): the outage reaches the global thread's retries.
+    kafka: { brokers: broker.brokers, clientId: 'global-kill', ...APP_KAFKA, retry: { retries: 3, initialRetryTime: 100 } },
     stateDir,
     processingGuarantee: 'exactly_once',
     commitIntervalMs: 200,
@@ -72,7 +74,7 @@ test('a GlobalKTable join survives a broker kill -9: RUNNING again, every order 
   t.after(() => load.stop())
   await until(() => app.store<string, string>('customers').get('u20') !== undefined, 60_000, 'global updates arriving')
 
-  // Down for longer than kafkajs's own retries (~10 s), so the global thread's reads fail and are retried by it.
+  // Down for longer than kafkajs's own retries, so the global thread's reads fail and are retried by it.
   await broker.kill()
   const killedAt = Date.now()
   await sleep(15_000)

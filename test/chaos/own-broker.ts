@@ -27,7 +27,7 @@ export const APP_KAFKA = {
 
 export async function ownBroker(): Promise<OwnBrokerFixture> {
   const started = Date.now()
-  const broker = await startOwnBroker()
+  const broker = await startWithRetry()
   if (process.env.KSTREAMS_TEST_VERBOSE) process.stderr.write(`own broker ${broker.brokers.join(',')} up in ${Date.now() - started} ms\n`)
   const client = createKafkaJsClient({ brokers: broker.brokers, clientId: 'own-broker-test', connectionTimeout: 3000 })
   return {
@@ -63,6 +63,22 @@ export async function ownBroker(): Promise<OwnBrokerFixture> {
       await broker.kill().catch(() => {})
       await broker.stop()
     },
+  }
+}
+
+/**
+ * A start that fails is tried again on other ports: the ports are picked free, but another run on
+ * this shared machine may take one before the JVM binds it (a start that exited during start-up,
+ * its log gone with its home, was seen once in a few dozen).
+ */
+async function startWithRetry(attempts = 3): Promise<OwnBroker> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOwnBroker()
+    } catch (error) {
+      if (attempt >= attempts) throw error
+      process.stderr.write(`own broker: start ${attempt} of ${attempts} failed, trying other ports (${(error as Error).message.split('\n')[0]})\n`)
+    }
   }
 }
 
