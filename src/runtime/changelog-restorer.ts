@@ -107,8 +107,16 @@ export class ChangelogRestorer {
   }
 }
 
-export function toChangelogRecords(records: ReadonlyArray<ConsumerRecord>): ChangelogRecord[] {
-  const out: ChangelogRecord[] = []
-  for (const r of records) if (r.key !== null) out.push({ key: r.key, value: r.value, timestamp: r.timestamp })
-  return out
+/**
+ * The batch's records with a key, as the stores take them. A consumer record with a key already
+ * is a changelog record, so the usual batch (every record keyed) is handed over as it is: a
+ * restore of millions of records allocates nothing per record here.
+ */
+export function toChangelogRecords(records: ReadonlyArray<ConsumerRecord>): ReadonlyArray<ChangelogRecord> {
+  for (let i = 0; i < records.length; i++) if (records[i]!.key === null) return records.filter(hasKey)
+  return records as ReadonlyArray<ChangelogRecord>
+}
+
+function hasKey(record: ConsumerRecord): record is ConsumerRecord & ChangelogRecord {
+  return record.key !== null
 }

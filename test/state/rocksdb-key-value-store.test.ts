@@ -235,4 +235,29 @@ describe('RocksDBKeyValueStore key filter', () => {
     second.close()
     await second.whenClosed()
   })
+
+  it('a large restore drops the filter instead of filling it: every key still reads right', async () => {
+    using dir = tempDir()
+    const context = new FakeStateStoreContext(dir.path)
+    const store = await openStore(context, 'kv', { rowCacheSize: 0 })
+    // A small restore keeps the filter (a never-written key skips the native read) ...
+    context.restore('kv', [{ key: b('first'), value: b('1') }])
+    assert.equal(await nativeReads(() => assert.equal(store.get(b('absent-0')), undefined)), 0)
+    // ... a restore past 65,536 records drops it: misses ask RocksDB, and nothing is lost.
+    const batch = Array.from({ length: 70_000 }, (_, i) => ({ key: b(`r${i}`), value: b(`v${i}`) }))
+    context.restore('kv', batch.slice(0, 35_000))
+    context.restore('kv', batch.slice(35_000))
+    const reads = await nativeReads(() => {
+      assert.equal(store.get(b('absent-1')), undefined)
+      assert.equal(s(store.get(b('first'))), '1')
+      assert.equal(s(store.get(b('r0'))), 'v0')
+      assert.equal(s(store.get(b('r69999'))), 'v69999')
+    })
+    assert.equal(reads, 4, 'no filter after the large restore')
+    store.put(b('new'), b('n'))
+    store.flush()
+    assert.equal(s(store.get(b('new'))), 'n')
+    store.close()
+    await store.whenClosed()
+  })
 })
