@@ -9,14 +9,16 @@ import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { buildAuctionTopology } from '../examples/auction/topology.ts'
 import { buildPaymentsTopology } from '../examples/payments/topology.ts'
+import { AppTopics } from './app-topics.ts'
 import { AppInstance, eventually, sleep } from './instance.ts'
 import type { AppName } from './instance.ts'
 import type { LoadConfig } from './load.ts'
+import { Fleet, type InstanceSummary } from './fleet.ts'
 import { LoadProcess } from './load-process.ts'
 import type { LoadTotals } from './load-process.ts'
 import { verifyAuction } from './verifier/auction.ts'
 import { verifyPayments } from './verifier/payments.ts'
-import { endOffsets, openTransactions } from './verifier/read.ts'
+import { openTransactions } from './verifier/read.ts'
 import type { Verdict } from './verifier/verdict.ts'
 
 export interface RunOptions {
@@ -61,7 +63,7 @@ export interface RunReport {
   readonly faults: ReadonlyArray<FaultRecord>
   readonly load: LoadTotals
   readonly unexpectedExits: ReadonlyArray<string>
-  readonly instances: ReadonlyArray<{ name: string; pid: number; exit: number | null; processed: number; restored: number; wiped: number; fenced: number }>
+  readonly instances: ReadonlyArray<InstanceSummary>
   readonly verdict: Verdict
 }
 
@@ -72,17 +74,13 @@ export class ChaosRun {
   readonly prefix: string
   readonly stateRoot: string
   readonly kafka: Kafka
+  readonly topics: AppTopics
   readonly began = Date.now()
   readonly log: LogEntry[] = []
   readonly faults: FaultRecord[] = []
-  readonly instances: AppInstance[] = []
-  /** Last health seen per instance (what it processed before it died or stopped). */
-  readonly #lastProcessed = new Map<AppInstance, number>()
+  readonly fleet = new Fleet((line) => this.note('note', line))
   /** Tasks of the app: its sub-topologies (a global store's makes none) × partitions. */
   readonly totalTasks: number
-  /** Instances the scenario stopped or killed on purpose; any other exit is a finding. */
-  readonly #retired = new Set<AppInstance>()
-  readonly unexpectedExits: string[] = []
   #load: LoadProcess | undefined
   #lastMark = 0
 
@@ -96,6 +94,7 @@ export class ChaosRun {
     const topology = options.app === 'payments' ? buildPaymentsTopology({ storeType: 'memory' }) : buildAuctionTopology({ storeType: 'memory' })
     this.totalTasks = (topology.describe().toString().match(/Sub-topology: \d+$/gm) ?? []).length * (options.partitions ?? 4)
     this.kafka = new Kafka({ brokers: [...options.brokers], clientId: 'chaos-harness', logLevel: logLevel.NOTHING, retry: { retries: 10 } })
+    this.topics = new AppTopics(this.kafka, this.app, this.tag, this.prefix)
   }
 
   get seconds(): number {
@@ -111,37 +110,8 @@ export class ChaosRun {
   /** The app's input and output topics, and (payments) its opened accounts. */
   async setUp(): Promise<void> {
     const partitions = this.options.partitions ?? 4
-    const p = this.prefix
-    const names = this.app === 'payments'
-      ? ['payment-inflight', 'payment', 'payment-complete', 'payment-rejected', 'payments-dlq']
-      : ['auction-items-submitted', 'items', 'auction-bids', 'auction-bids-history', 'auction-items-complete', 'auction-results', 'auction-notifications', 'auction-rejected', 'auction-dlq']
-    const admin = this.kafka.admin()
-    await admin.connect()
-    try {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [
-          ...names.map((n) => ({ topic: `${p}${n}`, numPartitions: partitions })),
-          ...(this.app === 'payments' ? [{ topic: `${p}accounts`, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] : []),
-        ],
-      })
-    } finally {
-      await admin.disconnect()
-    }
-    if (this.app === 'payments') {
-      const producer = this.kafka.producer()
-      await producer.connect()
-      const accounts = this.options.accounts ?? 50
-      await producer.send({
-        topic: `${p}accounts`,
-        messages: Array.from({ length: accounts }, (_, i) => ({
-          key: `acct-${String(i).padStart(4, '0')}`,
-          value: JSON.stringify({ openingBalance: 100_000 * (1 + (i % 5)) }),
-        })),
-      })
-      await producer.disconnect()
-    }
-    this.note('action', `topics created (${partitions} partitions, prefix ${p})${this.app === 'payments' ? `, ${this.options.accounts ?? 50} accounts opened` : ''}`)
+    await this.topics.create(partitions, this.options.accounts ?? 50)
+    this.note('action', `topics created (${partitions} partitions, prefix ${this.prefix})${this.app === 'payments' ? `, ${this.options.accounts ?? 50} accounts opened` : ''}`)
   }
 
   /** Starts an instance whose state lives in `<stateRoot>/<name>` (the same name reuses the directory). */
@@ -152,22 +122,20 @@ export class ChaosRun {
       ...(this.options.commitIntervalMs !== undefined ? ['--commit-interval', String(this.options.commitIntervalMs)] : []),
     ]
     const instance = new AppInstance({ app: this.app, brokers: this.options.brokers, prefix: this.prefix, args, name, env: { KSTREAMS_REPORT_RESTORES: '1' } })
-    this.instances.push(instance)
+    this.fleet.add(instance)
     this.note('action', `started ${name} (pid ${instance.pid})`)
     return instance
   }
 
   /** `kill -9` of an instance, as a fault. */
   async kill(instance: AppInstance, why = ''): Promise<void> {
-    await this.#sample(instance)
-    this.#retired.add(instance)
+    await this.fleet.retire(instance)
     await this.fault(`kill -9 ${instance.name} (pid ${instance.pid})${why}`, () => instance.kill())
   }
 
   /** A clean stop (SIGTERM) of an instance: a disruption too (its tasks move), logged as a fault. */
   async stop(instance: AppInstance): Promise<void> {
-    await this.#sample(instance)
-    this.#retired.add(instance)
+    await this.fleet.retire(instance)
     let code: number | null = null
     await this.fault(`clean stop (SIGTERM) of ${instance.name} (pid ${instance.pid})`, async () => {
       code = await instance.stop()
@@ -175,28 +143,8 @@ export class ChaosRun {
     if (code !== 143) this.note('note', `${instance.name} exited with ${code} on SIGTERM (expected 143)`)
   }
 
-  async #sample(instance: AppInstance): Promise<void> {
-    const h = await instance.health()
-    if (h.processed >= 0) this.#lastProcessed.set(instance, h.processed)
-  }
-
-  #checkExits(): void {
-    for (const i of this.instances) {
-      if (!i.alive && !this.#retired.has(i)) {
-        this.#retired.add(i)
-        const line = `${i.name} (pid ${i.pid}) exited on its own (code ${i.child.exitCode}, signal ${i.child.signalCode}); last output: ${i.output.slice(-600).replace(/\s+/g, ' ')}`
-        this.unexpectedExits.push(line)
-        this.note('note', `UNEXPECTED: ${line}`)
-      }
-    }
-  }
-
   stateDir(name: string): string {
     return join(this.stateRoot, name)
-  }
-
-  live(): AppInstance[] {
-    return this.instances.filter((i) => i.alive)
   }
 
   startLoad(overrides: Partial<LoadConfig> = {}): void {
@@ -223,20 +171,8 @@ export class ChaosRun {
 
   /** Σ read_committed end offsets of the app's output topics: grows as results commit. */
   async outputMark(): Promise<number> {
-    const outputs = this.app === 'payments'
-      ? ['payment-complete', 'payment-rejected', 'payments-dlq']
-      : ['items', 'auction-bids-history', 'auction-rejected', 'auction-items-complete']
-    const ends = await endOffsets(this.kafka, outputs.map((o) => `${this.prefix}${o}`), 'read_committed')
-    this.#lastMark = [...ends.values()].reduce((a, b) => a + b, 0)
+    this.#lastMark = await this.topics.committedOutput()
     return this.#lastMark
-  }
-
-  async #healths() {
-    return Promise.all(this.live().map(async (i) => {
-      const h = await i.health()
-      if (h.processed >= 0) this.#lastProcessed.set(i, h.processed)
-      return h
-    }))
   }
 
   /**
@@ -245,13 +181,9 @@ export class ChaosRun {
    */
   async settle(label: string, { except = [] as AppInstance[], timeoutMs = 240_000 } = {}): Promise<void> {
     const t0 = Date.now()
-    this.#checkExits()
+    this.fleet.checkExits()
     const waiting = eventually(`${label}: every instance RUNNING and every task assigned once`, async () => {
-      const hs = await Promise.all(this.live().filter((i) => !except.includes(i)).map(async (i) => {
-        const h = await i.health()
-        if (h.processed >= 0) this.#lastProcessed.set(i, h.processed)
-        return h
-      }))
+      const hs = await Promise.all(this.fleet.live().filter((i) => !except.includes(i)).map((i) => this.fleet.health(i)))
       // ERROR is terminal (as in Kafka Streams): no point waiting it out.
       if (hs.some((h) => h.state === 'ERROR')) throw new Error(`${label}: an instance is in state ERROR (${hs.map((h) => h.state).join(', ')})`)
       const tasks = hs.flatMap((h) => h.activeTasks)
@@ -259,14 +191,14 @@ export class ChaosRun {
     }, (v) => v.states.length > 0 && v.states.every((s) => s === 'RUNNING') && v.tasks === this.totalTasks && v.unique === v.tasks && v.tasks > 0, timeoutMs)
     await waiting.catch(async (error: Error) => {
       this.keepLogs()
-      const hs = await Promise.all(this.instances.map(async (i) => `--- ${i.name} (pid ${i.pid}, ${i.alive ? (await i.health()).state : 'exited'}):\n${i.output.slice(-3000)}`))
+      const hs = await Promise.all(this.fleet.instances.map(async (i) => `--- ${i.name} (pid ${i.pid}, ${i.alive ? (await i.health()).state : 'exited'}):\n${i.output.slice(-3000)}`))
       throw new Error(`${error.message}\n${hs.join('\n')}`)
     })
     const mark = await this.outputMark()
     await eventually(`${label}: committed output to grow past ${mark}`, () => this.outputMark(), (m) => m > mark, timeoutMs)
     for (const f of this.faults) if (f.outputAfter === undefined) f.outputAfter = await this.outputMark()
-    this.#checkExits()
-    this.note('step', `${label}: running, ${this.totalTasks} tasks over ${this.live().length - except.length} instances, output growing (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
+    this.fleet.checkExits()
+    this.note('step', `${label}: running, ${this.totalTasks} tasks over ${this.fleet.live().length - except.length} instances, output growing (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
   }
 
   /**
@@ -275,21 +207,11 @@ export class ChaosRun {
    */
   async fault(what: string, inject: () => Promise<void> | void, { measure = true } = {}): Promise<void> {
     const outputBefore = measure ? await this.outputMark() : this.#lastMark
-    const open = measure ? (await openTransactions(this.kafka, await this.#appTopics())).length : undefined
+    const open = measure ? (await openTransactions(this.kafka, await this.topics.list())).length : undefined
     const record: FaultRecord = { t: this.seconds, what, outputBefore, ...(open !== undefined ? { openTransactions: open } : {}) }
     await inject()
     this.faults.push(record)
     this.note('fault', `${what}${open !== undefined ? ` (${open} partitions had an open transaction)` : ''}`)
-  }
-
-  async #appTopics(): Promise<string[]> {
-    const admin = this.kafka.admin()
-    await admin.connect()
-    try {
-      return (await admin.listTopics()).filter((t) => t.startsWith(this.tag))
-    } finally {
-      await admin.disconnect()
-    }
   }
 
   /** Sleeps while the load flows, reporting progress. */
@@ -305,9 +227,7 @@ export class ChaosRun {
     let since = Date.now()
     const deadline = Date.now() + timeoutMs
     for (;;) {
-      const topics = await this.#appTopics()
-      const ends = await endOffsets(this.kafka, topics, 'read_committed')
-      const now = JSON.stringify([...ends].sort())
+      const now = await this.topics.committedEnds()
       if (now !== last) {
         last = now
         since = Date.now()
@@ -322,15 +242,15 @@ export class ChaosRun {
   async finish(): Promise<RunReport> {
     const load = await this.stopLoad()
     await this.quiet(Math.max(6000, (this.options.commitIntervalMs ?? 100) + 3000))
-    await this.#healths()
-    this.#checkExits()
+    await Promise.all(this.fleet.live().map((i) => this.fleet.health(i)))
+    this.fleet.checkExits()
     const exits = new Map<AppInstance, number | null>()
-    for (const i of this.instances) if (!i.alive) exits.set(i, await i.exited)
-    await Promise.all(this.live().map(async (i) => exits.set(i, await i.stop())))
+    for (const i of this.fleet.instances) if (!i.alive) exits.set(i, await i.exited)
+    await Promise.all(this.fleet.live().map(async (i) => exits.set(i, await i.stop())))
     this.note('action', `stopped every instance cleanly; verifying`)
     const names = { prefix: this.prefix, applicationId: this.tag }
     const verdict = this.app === 'payments' ? await verifyPayments(this.kafka, names) : await verifyAuction(this.kafka, names)
-    if (!verdict.ok || this.unexpectedExits.length > 0 || this.options.keep) this.keepLogs()
+    if (!verdict.ok || this.fleet.unexpectedExits.length > 0 || this.options.keep) this.keepLogs()
     return {
       app: this.app,
       tag: this.tag,
@@ -338,16 +258,8 @@ export class ChaosRun {
       log: this.log,
       faults: this.faults,
       load,
-      unexpectedExits: this.unexpectedExits,
-      instances: this.instances.map((i) => ({
-        name: i.name,
-        pid: i.pid,
-        exit: exits.get(i) ?? null,
-        processed: this.#lastProcessed.get(i) ?? 0,
-        restored: i.restored(),
-        wiped: i.count(/wiping the task state/),
-        fenced: i.count(/fenc/i),
-      })),
+      unexpectedExits: this.fleet.unexpectedExits,
+      instances: this.fleet.summary(exits),
       verdict,
     }
   }
@@ -356,27 +268,17 @@ export class ChaosRun {
   keepLogs(): void {
     const dir = join(tmpdir(), `${this.tag}-logs`)
     mkdirSync(dir, { recursive: true })
-    for (const i of this.instances) writeFileSync(join(dir, `${i.name}-${i.pid}.log`), i.output)
+    for (const i of this.fleet.instances) writeFileSync(join(dir, `${i.name}-${i.pid}.log`), i.output)
     writeFileSync(join(dir, 'run.log'), this.log.map((e) => `${e.t.toFixed(1)}s ${e.kind} ${e.what}`).join('\n'))
     this.note('note', `instance output kept in ${dir}`)
   }
 
   /** Kills what is left, and (unless kept) deletes the run's topics and state. */
   async cleanUp(): Promise<void> {
-    for (const i of this.instances) if (i.alive) await i.kill()
+    for (const i of this.fleet.instances) if (i.alive) await i.kill()
     this.#load?.kill()
     if (this.options.keep) return
     rmSync(this.stateRoot, { recursive: true, force: true })
-    try {
-      const topics = await this.#appTopics()
-      const admin = this.kafka.admin()
-      await admin.connect()
-      if (topics.length > 0) await admin.deleteTopics({ topics }).catch(() => undefined)
-      const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(this.tag) || g === this.tag)
-      if (groups.length > 0) await admin.deleteGroups(groups).catch(() => undefined)
-      await admin.disconnect()
-    } catch {
-      // The broker may be gone (broker-bounce stops its own); nothing left to tidy then.
-    }
+    await this.topics.delete()
   }
 }
