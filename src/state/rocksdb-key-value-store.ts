@@ -1,5 +1,3 @@
-import { mkdir } from 'node:fs/promises'
-import { join } from 'node:path'
 import { isInvertedRange, keyString, prefixUpperBound } from './bytes.ts'
 import { InvalidStateStoreError, StateErrorCode } from './errors.ts'
 import { KeyFilter } from './key-filter.ts'
@@ -7,6 +5,7 @@ import { emptyIterator } from './key-value-iterator.ts'
 import { RocksDBIterator } from './rocksdb-iterator.ts'
 import { RowCache } from './row-cache.ts'
 import { rocksdbBinding, type BatchHandle, type DatabaseHandle, type IteratorOptions, type RocksDBOptions } from './rocksdb-binding.ts'
+import { closeDatabase, isEmpty, openDatabase, rocksDBStoreDirectory } from './rocksdb-database.ts'
 import type { ChangelogRecord, KeyValue, KeyValueBytesStore, KeyValueIterator, StateStoreContext } from './store.ts'
 
 export interface RocksDBStoreOptions extends RocksDBOptions {
@@ -45,17 +44,6 @@ const NO_OPTIONS = undefined
 
 /** Restored records past which the key filter is dropped instead of filled (its first generation's size). */
 const RESTORE_FILTER_LIMIT = 65_536
-
-/**
- * Closing is asynchronous in the binding and RocksDB holds a file lock until it finishes, so a
- * store reopened at the same location (a task revoked and reassigned) waits for the close.
- */
-const closing = new Map<string, Promise<Error | null>>()
-
-/** Where a task's RocksDB store lives: `<taskStateDir>/rocksdb/<storeName>` (as Kafka Streams). */
-export function rocksDBStoreDirectory(taskStateDir: string, storeName: string): string {
-  return join(taskStateDir, 'rocksdb', storeName)
-}
 
 /**
  * The persistent bytes store (Kafka's `RocksDBStore`) on `@nxtedition/rocksdb`.
@@ -110,21 +98,11 @@ export class RocksDBKeyValueStore implements KeyValueBytesStore {
   async open(context: StateStoreContext): Promise<void> {
     if (this.#db !== null) return
     const location = rocksDBStoreDirectory(context.taskStateDir, this.name)
-    await closing.get(location)
-    const binding = rocksdbBinding()
     try {
-      await mkdir(location, { recursive: true })
-      const db = binding.db_init(location)
       const { maxPendingWrites: _m, syncWrites: _s, rowCacheSize: _r, keyFilter: _f, ...dbOptions } = this.#options
-      await new Promise<void>((resolve, reject) => {
-        const alreadyOpen = binding.db_open(db, { ...dbOptions, createIfMissing: true }, (err) => {
-          if (err) reject(err)
-          else resolve()
-        })
-        if (alreadyOpen) resolve()
-      })
+      const db = await openDatabase(location, dbOptions)
       this.#db = db
-      this.#batch = binding.batch_init()
+      this.#batch = rocksdbBinding().batch_init()
       this.#location = location
       this.#filter = this.#options.keyFilter !== false && isEmpty(db) ? new KeyFilter() : undefined
       this.#restoredKeys = 0
@@ -270,14 +248,7 @@ export class RocksDBKeyValueStore implements KeyValueBytesStore {
     this.#batch = null
     this.#filter = undefined
     this.#initialized = false
-    const closed = new Promise<Error | null>((resolve) => {
-      rocksdbBinding().db_close(db, (err) => resolve(err ?? null))
-    })
-    this.#closed = closed
-    closing.set(location, closed)
-    void closed.then(() => {
-      if (closing.get(location) === closed) closing.delete(location)
-    })
+    this.#closed = closeDatabase(location, db)
     if (failure !== null) throw failure
   }
 
@@ -356,16 +327,5 @@ export class RocksDBKeyValueStore implements KeyValueBytesStore {
     const db = this.#db
     if (db === null || !this.#initialized) throw new InvalidStateStoreError(`Store ${this.name} is not open`)
     return db
-  }
-}
-
-/** True when the database holds no key (checked once at open, to decide on the key filter). */
-function isEmpty(db: DatabaseHandle): boolean {
-  const binding = rocksdbBinding()
-  const iterator = binding.iterator_init(db, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
-  try {
-    return binding.iterator_nextv_sync(iterator, 1).rows.length === 0
-  } finally {
-    binding.iterator_close(iterator)
   }
 }
