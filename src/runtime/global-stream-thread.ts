@@ -62,6 +62,7 @@ export class GlobalStreamThread {
   readonly #logger: Logger
   /** The next wait of the loop: `pollMs`, or the backoff after a retriable failure. */
   #nextWaitMs: number
+  #bootstrapCancelled = false
 
   constructor(options: GlobalStreamThreadOptions) {
     this.#options = options
@@ -96,7 +97,9 @@ export class GlobalStreamThread {
         await this.#catchUp()
         break
       } catch (error) {
-        await this.#pause(this.#failed(error))
+        const backoffMs = this.#failed(error)
+        if (!this.#bootstrapCancelled) await this.#pause(backoffMs)
+        if (this.#bootstrapCancelled) throw new StreamsError('Closed while the global stream thread was waiting out a broker outage at start-up', { cause: error })
       }
     }
     this.#caughtUp()
@@ -120,6 +123,16 @@ export class GlobalStreamThread {
       }
     }
     this.#partitions = partitions
+  }
+
+  /**
+   * A close during `start()`: a bootstrap waiting out an outage gives up (its `start()` rejects)
+   * rather than holding the close for up to `taskTimeoutMs`; a bootstrap that is reading goes on.
+   */
+  cancelBootstrap(): void {
+    this.#bootstrapCancelled = true
+    clearTimeout(this.#timer)
+    this.#wake?.()
   }
 
   async close(): Promise<void> {

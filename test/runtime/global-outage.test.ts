@@ -196,6 +196,18 @@ test('an outage during the global bootstrap holds start() until the global topic
   assert.ok(!states.includes('ERROR'), `states: ${states.join(' → ')}`)
 })
 
+test('close() during a bootstrap waiting out an outage does not wait for taskTimeoutMs: start() rejects, the instance ends NOT_RUNNING', async (t) => {
+  using state = tempStateDir()
+  const { cluster, app, states } = setUp(t, state.dir)
+  cluster.down = true
+  const starting = app.start()
+  await waitFor(() => cluster.failures >= 1, 10_000, 'the bootstrap failing')
+  assert.equal(await app.close({ timeoutMs: 10_000 }), true)
+  await assert.rejects(starting, /^StreamsError: Closed while the global stream thread was waiting out a broker outage at start-up/)
+  assert.equal(app.state, 'NOT_RUNNING')
+  assert.ok(!states.includes('ERROR'), `states: ${states.join(' → ')}`)
+})
+
 test('an outage longer than taskTimeoutMs ends the instance in ERROR with a TaskTimeoutError naming the global stream thread', async (t) => {
   using state = tempStateDir()
   const { kafka, cluster, app, errors } = setUp(t, state.dir, { taskTimeoutMs: 1500 })
