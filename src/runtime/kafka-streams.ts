@@ -307,7 +307,9 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
   }
 
   async #closeClean(): Promise<void> {
-    // A close during start() lets the start finish (or fail) first, then stops what it started.
+    // A close during start() lets the start finish (or fail) first, then stops what it started;
+    // a global bootstrap waiting out a broker outage gives up instead (start() rejects).
+    this.#global?.cancelBootstrap()
     await this.#starting?.catch(() => {})
     try {
       const thread = this.#thread
