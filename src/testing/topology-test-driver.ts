@@ -3,46 +3,28 @@ import { rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Registry } from 'prom-client'
-import type { ConsumerRecord, ClientHeaders, ProducerRecord } from '../client/port.ts'
-import type { MetricsConfig } from '../instrumentation/streams-metrics.ts'
+import type { ClientHeaders, ProducerRecord } from '../client/port.ts'
 import type { Headers } from '../processors/record.ts'
 import { InMemoryRecordCollector } from '../runtime/task/in-memory-record-collector.ts'
 import { GlobalStateTask } from '../runtime/task/global-state-task.ts'
 import { needsAsyncPreparation, prepareSerdes, type SerdeUse } from '../runtime/task/serde-preparation.ts'
 import { StreamTask } from '../runtime/task/stream-task.ts'
 import { instrumentTask, type Instrumentation } from '../runtime/task/task-instrumentation.ts'
-import type { ErrorPolicy, TaskConfig, TaskLogger } from '../runtime/task/task-config.ts'
+import type { TaskConfig } from '../runtime/task/task-config.ts'
 import type { Serde } from '../serdes/serde.ts'
-import { isSessionStore, type SessionStore } from '../state/session-store.ts'
-import type { KeyValueStore, StateStore, StoreBuilder, TimestampedKeyValueStore } from '../state/store.ts'
-import { isWindowStore, type TimestampedWindowStore, type WindowStore } from '../state/window-store.ts'
+import type { SessionStore } from '../state/session-store.ts'
+import type { KeyValueStore, StateStore, TimestampedKeyValueStore } from '../state/store.ts'
+import type { TimestampedWindowStore, WindowStore } from '../state/window-store.ts'
 import type { CompiledTopology } from '../topology/compile.ts'
 import type { Topology } from '../topology/topology.ts'
+import { driverTaskConfig, type TopologyTestDriverOptions } from './driver-options.ts'
 import { driverInstrumentation, toClientHeaders, unprepared } from './driver-support.ts'
-import { inMemorySubstitute, isTimestampedBuilder, isTimestampedWindowBuilder } from './in-memory-substitute.ts'
-import { KeyValueStoreFacade } from './key-value-store-facade.ts'
+import { DriverStores } from './driver-stores.ts'
+import { DriverTopics } from './driver-topics.ts'
 import { TestInputTopic, type InputSink, type TestInputTopicOptions } from './test-input-topic.ts'
 import { TestOutputTopic, type OutputSource } from './test-output-topic.ts'
-import { WindowStoreFacade } from './window-store-facade.ts'
 
-export interface TopologyTestDriverOptions {
-  /** Default `topology-test-driver`; internal topics are named after it. */
-  readonly applicationId?: string
-  /** The mock wall clock's start, default 0 (deterministic); also input topics' default start time. */
-  readonly initialWallClockTimeMs?: number
-  /** Where persistent stores live; default a fresh temporary directory removed by `close()`. */
-  readonly stateDir?: string
-  readonly deserializationExceptionHandler?: ErrorPolicy
-  readonly processingExceptionHandler?: ErrorPolicy
-  /** Dead letters appear as output of `<applicationId>-dlq` (or the handler's topic): read them with `createOutputTopic`. */
-  readonly productionExceptionHandler?: ErrorPolicy
-  readonly maxRequestSize?: number
-  readonly defaultKeySerde?: Serde<any>
-  readonly defaultValueSerde?: Serde<any>
-  readonly logger?: TaskLogger
-  /** Metrics on a registry of the driver's own by default (`metricsRegistry`); `{ registry }` or `false` (off). */
-  readonly metrics?: MetricsConfig
-}
+export type { TopologyTestDriverOptions } from './driver-options.ts'
 
 const DEFERRED = Symbol('deferred initialisation')
 
@@ -60,11 +42,9 @@ export class TopologyTestDriver implements InputSink, OutputSource {
   readonly #taskBySubtopology = new Map<number, StreamTask>()
   readonly #global: GlobalStateTask | undefined
   readonly #collector = new InMemoryRecordCollector()
-  readonly #outputs = new Map<string, ProducerRecord[]>()
-  readonly #produced = new Set<string>()
-  readonly #nextOffset = new Map<string, number>()
+  readonly #topics = new DriverTopics()
   readonly #stateDir: string
-  readonly #builders = new Map<string, StoreBuilder>()
+  readonly #stores: DriverStores
   readonly #ownsStateDir: boolean
   readonly #instrumentation: Instrumentation
   #wallClock: number
@@ -77,24 +57,13 @@ export class TopologyTestDriver implements InputSink, OutputSource {
     this.#ownsStateDir = options.stateDir === undefined
     this.#stateDir = options.stateDir ?? join(tmpdir(), `kstreams-test-driver-${randomUUID()}`)
     const deferred = (options as { [DEFERRED]?: boolean })[DEFERRED] === true
-    for (const s of this.compiled.subtopologies) for (const store of s.stores) this.#builders.set(store.name, store.builder)
-    for (const g of this.compiled.globalStores) this.#builders.set(g.storeName, g.builder)
-    const base: TaskConfig = {
+    const base = driverTaskConfig(options, {
       applicationId: this.compiled.applicationId,
       collector: this.#collector,
       stateDir: this.#stateDir,
       time: { now: () => this.#wallClock },
-      // Tests read stores after a failure, so a failed record's writes are always taken back.
-      undoPartialWrites: true,
-      ...(!deferred && { storeBuilderOverride: inMemorySubstitute }),
-      ...(options.logger && { logger: options.logger }),
-      ...(options.deserializationExceptionHandler && { deserializationExceptionHandler: options.deserializationExceptionHandler }),
-      ...(options.processingExceptionHandler && { processingExceptionHandler: options.processingExceptionHandler }),
-      ...(options.productionExceptionHandler && { productionExceptionHandler: options.productionExceptionHandler }),
-      ...(options.maxRequestSize !== undefined && { maxRequestSize: options.maxRequestSize }),
-      ...(options.defaultKeySerde && { defaultKeySerde: options.defaultKeySerde }),
-      ...(options.defaultValueSerde && { defaultValueSerde: options.defaultValueSerde }),
-    }
+      inMemoryStores: !deferred,
+    })
     if (this.compiled.globalStores.length > 0) this.#global = new GlobalStateTask(this.compiled.globalStores, base)
     const config: TaskConfig = { ...base, globalStores: this.#global?.stores ?? new Map() }
     for (const subtopology of this.compiled.subtopologies) {
@@ -103,6 +72,7 @@ export class TopologyTestDriver implements InputSink, OutputSource {
       this.#tasks.push(task)
       this.#taskBySubtopology.set(subtopology.id, task)
     }
+    this.#stores = new DriverStores(this.compiled, this.#tasks, this.#global)
     if (deferred) return
     const asyncSerde = needsAsyncPreparation(this.#serdeUses())
     if (asyncSerde !== undefined) {
@@ -112,7 +82,9 @@ export class TopologyTestDriver implements InputSink, OutputSource {
       )
     }
     try {
-      this.#initialize()
+      this.#global?.initialize()
+      for (const task of this.#tasks) task.initialize()
+      this.#captureOutputs()
     } catch (error) {
       throw new Error(
         `TopologyTestDriver could not initialise the topology: ${error instanceof Error ? error.message : String(error)}. ` +
@@ -187,18 +159,11 @@ export class TopologyTestDriver implements InputSink, OutputSource {
 
   /** Records operators dropped on purpose (late for their window), all tasks: Kafka's `dropped-records-total`. */
   get droppedRecords(): number {
-    let dropped = 0
-    for (const task of this.#tasks) dropped += task.droppedRecords
-    return dropped
+    return this.#tasks.reduce((dropped, task) => dropped + task.droppedRecords, 0)
   }
 
   getStateStore<S extends StateStore = StateStore>(name: string): S {
-    const store = this.#findStore(name)
-    if (store === undefined) {
-      const names = [...this.getAllStateStores().keys()].map((n) => `"${n}"`).join(', ')
-      throw new Error(`No state store named "${name}" in this topology (stores: ${names || 'none'})`)
-    }
-    return store as S
+    return this.#stores.get<S>(name)
   }
 
   /**
@@ -206,16 +171,11 @@ export class TopologyTestDriver implements InputSink, OutputSource {
    * with plain values, as in Kafka Streams; `getTimestampedKeyValueStore` gives the real one.
    */
   getKeyValueStore<K = any, V = any>(name: string): KeyValueStore<K, V> {
-    const store = this.getStateStore<KeyValueStore<K, V>>(name)
-    const builder = this.#builders.get(name)
-    if (builder !== undefined && isTimestampedBuilder(builder)) {
-      return new KeyValueStoreFacade(store as unknown as TimestampedKeyValueStore<K, V>)
-    }
-    return store
+    return this.#stores.keyValue<K, V>(name)
   }
 
   getTimestampedKeyValueStore<K = any, V = any>(name: string): TimestampedKeyValueStore<K, V> {
-    return this.getStateStore<TimestampedKeyValueStore<K, V>>(name)
+    return this.#stores.get<TimestampedKeyValueStore<K, V>>(name)
   }
 
   /**
@@ -223,37 +183,24 @@ export class TopologyTestDriver implements InputSink, OutputSource {
    * facade with plain values, as in Kafka Streams; `getTimestampedWindowStore` gives the real one.
    */
   getWindowStore<K = any, V = any>(name: string): WindowStore<K, V> {
-    const store = this.getStateStore(name)
-    if (!isWindowStore(store)) throw new Error(`State store "${name}" is not a window store`)
-    const builder = this.#builders.get(name)
-    if (builder !== undefined && isTimestampedWindowBuilder(builder)) {
-      return new WindowStoreFacade(store as unknown as TimestampedWindowStore<K, V>)
-    }
-    return store as WindowStore<K, V>
+    return this.#stores.window<K, V>(name)
   }
 
   getTimestampedWindowStore<K = any, V = any>(name: string): TimestampedWindowStore<K, V> {
-    const store = this.getStateStore(name)
-    if (!isWindowStore(store)) throw new Error(`State store "${name}" is not a window store`)
-    return store as TimestampedWindowStore<K, V>
+    return this.#stores.timestampedWindow<K, V>(name)
   }
 
   getSessionStore<K = any, AGG = any>(name: string): SessionStore<K, AGG> {
-    const store = this.getStateStore(name)
-    if (!isSessionStore(store)) throw new Error(`State store "${name}" is not a session store`)
-    return store as SessionStore<K, AGG>
+    return this.#stores.session<K, AGG>(name)
   }
 
   getAllStateStores(): Map<string, StateStore> {
-    const all = new Map<string, StateStore>()
-    for (const task of this.#tasks) for (const [name, store] of task.stateManager.stores) all.set(name, store)
-    if (this.#global) for (const [name, store] of this.#global.stores) all.set(name, store)
-    return all
+    return this.#stores.all()
   }
 
   /** Every topic the topology wrote to so far: sinks, repartition and changelog topics. */
   producedTopicNames(): Set<string> {
-    return new Set(this.#produced)
+    return this.#topics.producedTopicNames()
   }
 
   close(): void {
@@ -286,18 +233,7 @@ export class TopologyTestDriver implements InputSink, OutputSource {
 
   // OutputSource
   queue(topic: string): ProducerRecord[] {
-    let q = this.#outputs.get(topic)
-    if (q === undefined) {
-      q = []
-      this.#outputs.set(topic, q)
-    }
-    return q
-  }
-
-  #initialize(): void {
-    this.#global?.initialize()
-    for (const task of this.#tasks) task.initialize()
-    this.#captureOutputs()
+    return this.#topics.queue(topic)
   }
 
   #serdeUses(): SerdeUse[] {
@@ -311,9 +247,7 @@ export class TopologyTestDriver implements InputSink, OutputSource {
   }
 
   #enqueue(topic: string, key: Buffer | null, value: Buffer | null, timestamp: number, headers: ClientHeaders): void {
-    const offset = this.#nextOffset.get(topic) ?? 0
-    this.#nextOffset.set(topic, offset + 1)
-    const record: ConsumerRecord = { topic, partition: 0, offset, key, value, timestamp, headers }
+    const record = this.#topics.append(topic, key, value, timestamp, headers)
     if (this.#isGlobalTopic(topic)) {
       unprepared(topic, this.#global!.prepareRecords([record]))
       this.#global!.update(record)
@@ -350,20 +284,11 @@ export class TopologyTestDriver implements InputSink, OutputSource {
   #captureOutputs(): void {
     if (this.#collector.size === 0) return
     for (const record of this.#collector.drain()) {
-      this.#produced.add(record.topic)
-      this.queue(record.topic).push(record)
+      this.#topics.written(record)
       if (this.compiled.topicToSubtopology.has(record.topic) || this.#isGlobalTopic(record.topic)) {
         this.#enqueue(record.topic, record.key, record.value, record.timestamp, record.headers ?? {})
       }
     }
-  }
-
-  #findStore(name: string): StateStore | undefined {
-    for (const task of this.#tasks) {
-      const store = task.store(name)
-      if (store !== undefined) return store
-    }
-    return this.#global?.stores.get(name)
   }
 
   #assertOpen(): void {
