@@ -166,7 +166,8 @@ export class StreamThread {
         if (this.taskManager.process(now) > 0) metrics?.process.observe((performance.now() - processing) / 1000)
         if (now - this.#lastCommit >= this.#config.commitIntervalMs || this.taskManager.commitRequested()) {
           if ((await this.taskManager.commit()) > 0) this.#taskTimeout.succeeded()
-          this.#lastCommit = Date.now()
+          // From the round's start, as Kafka Streams' maybeCommit: the interval does not grow by the commit's duration.
+          this.#lastCommit = now
         }
         await this.standbys.maybeUpdate(Date.now())
       } catch (error) {
