@@ -1,4 +1,4 @@
-import type { Consumer as KafkaJsConsumerClient, ConsumerCrashEvent, ConsumerEndBatchProcessEvent, ConsumerGroupJoinEvent, Kafka } from 'kafkajs'
+import type { Consumer as KafkaJsConsumerClient, ConsumerEndBatchProcessEvent, Kafka } from 'kafkajs'
 import type { Logger } from '../../instrumentation/logger.ts'
 import { rangeAssignor } from '../embedded/range-assignor.ts'
 import { ClientClosedError, CommitFailedError, KafkaClientError } from '../errors.ts'
@@ -8,8 +8,8 @@ import { KafkaJsAdmin } from './admin.ts'
 import { batchHandoff } from './batch-handoff.ts'
 import { translateCommitError, translateError } from './errors.ts'
 import { FetchBuffer } from './fetch-buffer.ts'
-import type { LeaderAssignment } from './group-assignor.ts'
-import { assignedPartitions, followerUserData, toKafkaJsAssigner } from './group-assignor.ts'
+import { toKafkaJsAssigner } from './group-assignor.ts'
+import { GroupMembership } from './group-membership.ts'
 import { PollInterval } from './poll-interval.ts'
 import { withJoinGate } from './join-gate.ts'
 import { RebalanceSteps } from './rebalance-steps.ts'
@@ -39,7 +39,7 @@ export interface KafkaJsConsumerOptions {
  *
  * kafkajs's runner lives on its own, so a runtime stuck between polls would keep its partitions
  * forever; like the Java consumer's `max.poll.interval.ms`, a consumer that has not polled for
- * the rebalance timeout leaves the group, and joins again at its next `poll()`.
+ * the rebalance timeout leaves the group (group-membership.ts), and joins again at its next `poll()`.
  */
 export class KafkaJsConsumer implements Consumer {
   readonly #kafka: Kafka
@@ -54,13 +54,7 @@ export class KafkaJsConsumer implements Consumer {
   readonly #pollInterval: PollInterval
   #consumer: KafkaJsConsumerClient | undefined
   #admin: KafkaJsAdmin | undefined
-  #leaderAssignment: LeaderAssignment | undefined
-  /** kafkajs's runner is in the group (joined, not crashed, stopped or left). */
-  #member = false
-  /** Known from kafkajs's heartbeat and commit events: the join gate heartbeats with it. */
-  #generation: { memberId: string; generationId: number } | undefined
-  /** Set while out of the group for not polling: settles when kafkajs has left. */
-  #left: Promise<void> | undefined
+  readonly #membership: GroupMembership
   #fatal: KafkaClientError | undefined
   #closing: Promise<void> | undefined
   #closed = false
@@ -75,7 +69,17 @@ export class KafkaJsConsumer implements Consumer {
       onRevoked: () => this.#resumeAll(),
       changed: () => this.#buffer.wake(),
     })
-    this.#pollInterval = new PollInterval(options.rebalanceTimeout, (idle) => this.#leave(idle))
+    this.#membership = new GroupMembership({
+      config,
+      steps: this.#steps,
+      logger: this.#logger,
+      maxPollIntervalMs: options.rebalanceTimeout,
+      consumer: () => this.#consumer,
+      admin: () => this.#adminClient(),
+      closing: () => this.#closing !== undefined,
+      fail: (error) => this.#fail(error),
+    })
+    this.#pollInterval = new PollInterval(options.rebalanceTimeout, (idle) => this.#membership.leave(idle))
   }
 
   async connect(): Promise<void> {
@@ -85,10 +89,10 @@ export class KafkaJsConsumer implements Consumer {
     const consumer = this.#kafka.consumer({
       groupId,
       partitionAssigners: [
-        withJoinGate(toKafkaJsAssigner(this.#config.assignor ?? rangeAssignor, (r) => (this.#leaderAssignment = r)), {
+        withJoinGate(toKafkaJsAssigner(this.#config.assignor ?? rangeAssignor, (r) => this.#membership.leaderAssigned(r)), {
           groupId,
           revoke: () => this.#steps.revoke(),
-          generation: () => this.#generation,
+          generation: () => this.#membership.generation,
           heartbeatInterval: this.#options.heartbeatInterval,
           maxHoldMs: this.#options.rebalanceTimeout / 2,
           sessionTimeout: this.#options.sessionTimeout,
@@ -105,19 +109,12 @@ export class KafkaJsConsumer implements Consumer {
       // Kafka Streams' consumers never create topics; a missing source topic is an error.
       allowAutoTopicCreation: false,
     })
-    consumer.on(consumer.events.GROUP_JOIN, (e: ConsumerGroupJoinEvent) => this.#onGroupJoin(e.payload))
-    consumer.on(consumer.events.REBALANCING, () => this.#steps.revoke())
-    consumer.on(consumer.events.CRASH, (e: ConsumerCrashEvent) => this.#onCrash(e.payload))
+    this.#membership.watch(consumer)
     // kafkajs resolves a batch of only control or aborted records itself, without eachBatch;
     // trailing control records of a batch with records are resolved in batchHandoff.
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload: b }: ConsumerEndBatchProcessEvent) => {
       if (b.batchSize === 0 && b.firstOffset !== null) this.#skipped.set(partitionKey(b.topic, b.partition), { from: Number(b.firstOffset), to: Number(b.lastOffset) + 1 })
     })
-    const seen = ({ payload }: { payload: { memberId: string; groupGenerationId: number } }): void => {
-      this.#generation = { memberId: payload.memberId, generationId: payload.groupGenerationId }
-    }
-    consumer.on(consumer.events.HEARTBEAT, seen)
-    consumer.on(consumer.events.COMMIT_OFFSETS, seen)
     this.#consumer = consumer
     try {
       await consumer.connect()
@@ -135,7 +132,7 @@ export class KafkaJsConsumer implements Consumer {
     this.#connected()
     this.#pollInterval.enter()
     try {
-      if (this.#left) {
+      if (this.#membership.left) {
         // Revoke first: commits made for partitions this member has lost must fail, not land.
         await this.#steps.run()
         await this.#rejoin()
@@ -166,7 +163,7 @@ export class KafkaJsConsumer implements Consumer {
   pause(partitions: ReadonlyArray<TopicPartition>): void {
     if (partitions.length === 0) return
     const consumer = this.#connected()
-    this.#onGroup('pause', () => consumer.pause(groupByTopic(partitions)))
+    this.#membership.onGroup('pause', () => consumer.pause(groupByTopic(partitions)))
     for (const p of partitions) this.#paused.set(partitionKey(p.topic, p.partition), p)
     // A paused partition's waiting batch would hold up kafkajs's next fetch for every partition.
     this.#buffer.release((b) => this.#paused.has(b.key))
@@ -175,7 +172,7 @@ export class KafkaJsConsumer implements Consumer {
   resume(partitions: ReadonlyArray<TopicPartition>): void {
     if (partitions.length === 0) return
     const consumer = this.#connected()
-    this.#onGroup('resume', () => consumer.resume(groupByTopic(partitions)))
+    this.#membership.onGroup('resume', () => consumer.resume(groupByTopic(partitions)))
     for (const p of partitions) this.#paused.delete(partitionKey(p.topic, p.partition))
   }
 
@@ -185,36 +182,15 @@ export class KafkaJsConsumer implements Consumer {
     if (!this.#steps.assignment().some((p) => partitionKey(p.topic, p.partition) === key)) {
       throw new KafkaClientError(`Cannot seek ${partition.topic}-${partition.partition}: not assigned to this consumer`)
     }
-    this.#onGroup('seek', () => consumer.seek({ topic: partition.topic, partition: partition.partition, offset: String(partition.offset) }))
+    this.#membership.onGroup('seek', () => consumer.seek({ topic: partition.topic, partition: partition.partition, offset: String(partition.offset) }))
     this.#buffer.release((b) => b.key === key)
-  }
-
-  /**
-   * A call on kafkajs's consumer group. Between a crash and kafkajs's own restart (a broker
-   * outage) there is none and kafkajs throws "not initialized": the assignment the call was for
-   * is being revoked (the crash queued the revoke), so this is retriable, not fatal. Not skipped
-   * either: a task created without its seek to the committed offsets, then kept across the next
-   * rebalance, would start wherever kafkajs's own offset fetch put it.
-   */
-  #onGroup(what: string, call: () => void): void {
-    try {
-      call()
-    } catch (error) {
-      if (!this.#member) {
-        throw new KafkaClientError(`${what}: kafkajs's consumer is out of the group (restarting after a crash, or leaving); its assignment is being revoked`, {
-          cause: error,
-          retriable: true,
-        })
-      }
-      throw translateError(error, what)
-    }
   }
 
   async commit(offsets: ReadonlyArray<TopicPartitionOffset>): Promise<void> {
     const consumer = this.#connected()
     if (offsets.length === 0) return
     // kafkajs silently skips a commit while its runner is down; the port must not.
-    if (!this.#member) throw new CommitFailedError(`Consumer of group "${this.#config.groupId}" is not a member of the group`, { retriable: true })
+    if (!this.#membership.member) throw new CommitFailedError(`Consumer of group "${this.#config.groupId}" is not a member of the group`, { retriable: true })
     try {
       await consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })))
     } catch (error) {
@@ -251,7 +227,7 @@ export class KafkaJsConsumer implements Consumer {
       await this.#steps.closeRevoking()
     } finally {
       this.#buffer.release()
-      this.#member = false
+      this.#membership.closed()
       await Promise.allSettled([this.#consumer?.disconnect(), this.#admin?.close()])
       this.#closed = true
       this.#buffer.wake()
@@ -270,67 +246,21 @@ export class KafkaJsConsumer implements Consumer {
           steps: this.#steps,
           paused: this.#paused,
           heartbeatInterval: this.#options.heartbeatInterval,
-          accepting: () => !this.#closing && !this.#left,
+          accepting: () => !this.#closing && !this.#membership.left,
           passedOver: (key, offsets) => this.#skipped.set(key, offsets),
         }),
       })
       .catch((error: unknown) => this.#fail(error))
   }
 
-  /**
-   * kafkajs cannot ask for a rebalance while staying in the group: leave it (revoking first on the
-   * next poll) and join again as a new member, which starts the rebalance.
-   */
+  /** Leaves the group and joins again on the next poll (see group-membership.ts). */
   enforceRebalance(): void {
-    if (this.#left || this.#closing || !this.#consumer) return
-    this.#logger.info({}, 'rebalance requested: leaving the group and joining again on the next poll')
-    this.#stopRunner()
-  }
-
-  /** Out of the group until the next poll(), like a Java consumer past `max.poll.interval.ms`. */
-  #leave(idle: number): void {
-    if (this.#left || this.#closing || !this.#consumer) return
-    this.#logger.warn({ idleMs: idle, maxPollIntervalMs: this.#options.rebalanceTimeout }, 'poll() was not called within the max poll interval: leaving the group until the next poll')
-    this.#stopRunner()
-  }
-
-  #stopRunner(): void {
-    // Not a member: kafkajs is restarting after a crash (a broker outage) or has not joined yet,
-    // and its next join is a fresh one anyway. Stopping it now would race that restart (a stop
-    // during kafkajs's start() leaves its runner orphaned or starts a second one).
-    if (!this.#consumer || !this.#member) return
-    this.#member = false
-    this.#steps.revoke()
-    this.#left = this.#consumer.stop().catch((error: unknown) => this.#logger.warn({ err: error }, 'leaving the group failed'))
+    this.#membership.enforceRebalance()
   }
 
   async #rejoin(): Promise<void> {
-    await this.#left
-    this.#left = undefined
+    await this.#membership.rejoining()
     if (this.#consumer && !this.#closing) this.#run(this.#consumer)
-  }
-
-  #onGroupJoin(payload: ConsumerGroupJoinEvent['payload']): void {
-    this.#member = true
-    this.#generation = undefined
-    const partitions = assignedPartitions(payload.memberAssignment)
-    let userData: Promise<Buffer> | undefined
-    if (this.#config.assignor?.onAssignment) {
-      const own = payload.isLeader ? this.#leaderAssignment?.userData.get(payload.memberId) : undefined
-      const describe = () => this.#adminClient().memberAssignment(this.#config.groupId, payload.memberId)
-      userData = own ? Promise.resolve(own) : followerUserData(describe, payload.memberId, this.#logger)
-    }
-    this.#leaderAssignment = undefined
-    this.#logger.debug({ memberId: payload.memberId, isLeader: payload.isLeader, partitions: partitions.length }, 'joined the group')
-    this.#steps.assign(partitions, userData)
-  }
-
-  #onCrash({ error, restart }: ConsumerCrashEvent['payload']): void {
-    this.#member = false
-    this.#steps.revoke()
-    if (this.#closing) return
-    this.#logger.warn({ err: error, restart }, 'kafkajs consumer crashed')
-    if (!restart) this.#fail(error)
   }
 
   #fail(error: unknown): void {

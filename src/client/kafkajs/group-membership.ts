@@ -1,0 +1,158 @@
+import type { Consumer as KafkaJsConsumerClient, ConsumerCrashEvent, ConsumerGroupJoinEvent } from 'kafkajs'
+import type { Logger } from '../../instrumentation/logger.ts'
+import { KafkaClientError } from '../errors.ts'
+import type { ConsumerConfig } from '../port.ts'
+import type { KafkaJsAdmin } from './admin.ts'
+import { translateError } from './errors.ts'
+import { assignedPartitions, followerUserData, type LeaderAssignment } from './group-assignor.ts'
+import type { RebalanceSteps } from './rebalance-steps.ts'
+
+/** What the membership needs from its consumer. */
+export interface MembershipHost {
+  readonly config: ConsumerConfig
+  readonly steps: RebalanceSteps
+  readonly logger: Logger
+  /** The max poll interval (kafkajs's rebalance timeout), named when leaving for not polling. */
+  readonly maxPollIntervalMs: number
+  /** kafkajs's consumer once connected. */
+  consumer(): KafkaJsConsumerClient | undefined
+  admin(): KafkaJsAdmin
+  closing(): boolean
+  /** kafkajs's consumer crashed and will not restart: the consumer is done. */
+  fail(error: unknown): void
+}
+
+/**
+ * The kafkajs consumer's membership of its group: whether kafkajs's runner is in the group now
+ * (commits, pause, resume and seek depend on it), the generation the join gate heartbeats with,
+ * what each join assigned (handed to the rebalance steps with the assignor's user data), crashes,
+ * and leaving on purpose — to force a rebalance, or after not polling within the max poll
+ * interval — until the next `poll()` revokes and joins again.
+ */
+export class GroupMembership {
+  readonly #host: MembershipHost
+  /** kafkajs's runner is in the group (joined, not crashed, stopped or left). */
+  #member = false
+  /** Known from kafkajs's heartbeat and commit events: the join gate heartbeats with it. */
+  #generation: { memberId: string; generationId: number } | undefined
+  /** Set while out of the group on purpose: settles when kafkajs has left. */
+  #left: Promise<void> | undefined
+  #leaderAssignment: LeaderAssignment | undefined
+
+  constructor(host: MembershipHost) {
+    this.#host = host
+  }
+
+  get member(): boolean {
+    return this.#member
+  }
+
+  get generation(): { readonly memberId: string; readonly generationId: number } | undefined {
+    return this.#generation
+  }
+
+  get left(): Promise<void> | undefined {
+    return this.#left
+  }
+
+  /** What the assignor computed as the group's leader: its own user data is taken from here. */
+  leaderAssigned(assignment: LeaderAssignment): void {
+    this.#leaderAssignment = assignment
+  }
+
+  /** Follows kafkajs's group events on its consumer (before it connects). */
+  watch(consumer: KafkaJsConsumerClient): void {
+    consumer.on(consumer.events.GROUP_JOIN, (e: ConsumerGroupJoinEvent) => this.#onGroupJoin(e.payload))
+    consumer.on(consumer.events.REBALANCING, () => this.#host.steps.revoke())
+    consumer.on(consumer.events.CRASH, (e: ConsumerCrashEvent) => this.#onCrash(e.payload))
+    const seen = ({ payload }: { payload: { memberId: string; groupGenerationId: number } }): void => {
+      this.#generation = { memberId: payload.memberId, generationId: payload.groupGenerationId }
+    }
+    consumer.on(consumer.events.HEARTBEAT, seen)
+    consumer.on(consumer.events.COMMIT_OFFSETS, seen)
+  }
+
+  /**
+   * kafkajs cannot ask for a rebalance while staying in the group: leave it (revoking first on the
+   * next poll) and join again as a new member, which starts the rebalance.
+   */
+  enforceRebalance(): void {
+    if (this.#left || this.#host.closing() || !this.#host.consumer()) return
+    this.#host.logger.info({}, 'rebalance requested: leaving the group and joining again on the next poll')
+    this.#stopRunner()
+  }
+
+  /** Out of the group until the next poll(), like a Java consumer past `max.poll.interval.ms`. */
+  leave(idle: number): void {
+    if (this.#left || this.#host.closing() || !this.#host.consumer()) return
+    this.#host.logger.warn({ idleMs: idle, maxPollIntervalMs: this.#host.maxPollIntervalMs }, 'poll() was not called within the max poll interval: leaving the group until the next poll')
+    this.#stopRunner()
+  }
+
+  /** Once kafkajs has left: the caller runs it again, which joins as a new member. */
+  async rejoining(): Promise<void> {
+    await this.#left
+    this.#left = undefined
+  }
+
+  /**
+   * A call on kafkajs's consumer group (pause, resume, seek). Between a crash and kafkajs's own restart (a broker
+   * outage) there is none and kafkajs throws "not initialized": the assignment the call was for
+   * is being revoked (the crash queued the revoke), so this is retriable, not fatal. Not skipped
+   * either: a task created without its seek to the committed offsets, then kept across the next
+   * rebalance, would start wherever kafkajs's own offset fetch put it.
+   */
+  onGroup(what: string, call: () => void): void {
+    try {
+      call()
+    } catch (error) {
+      if (!this.#member) {
+        throw new KafkaClientError(`${what}: kafkajs's consumer is out of the group (restarting after a crash, or leaving); its assignment is being revoked`, {
+          cause: error,
+          retriable: true,
+        })
+      }
+      throw translateError(error, what)
+    }
+  }
+
+  /** The consumer closes: whatever kafkajs does now, the port no longer counts as a member. */
+  closed(): void {
+    this.#member = false
+  }
+
+  #stopRunner(): void {
+    // Not a member: kafkajs is restarting after a crash (a broker outage) or has not joined yet,
+    // and its next join is a fresh one anyway. Stopping it now would race that restart (a stop
+    // during kafkajs's start() leaves its runner orphaned or starts a second one).
+    const consumer = this.#host.consumer()
+    if (!consumer || !this.#member) return
+    this.#member = false
+    this.#host.steps.revoke()
+    this.#left = consumer.stop().catch((error: unknown) => this.#host.logger.warn({ err: error }, 'leaving the group failed'))
+  }
+
+  #onGroupJoin(payload: ConsumerGroupJoinEvent['payload']): void {
+    this.#member = true
+    this.#generation = undefined
+    const partitions = assignedPartitions(payload.memberAssignment)
+    const { config, logger } = this.#host
+    let userData: Promise<Buffer> | undefined
+    if (config.assignor?.onAssignment) {
+      const own = payload.isLeader ? this.#leaderAssignment?.userData.get(payload.memberId) : undefined
+      const describe = () => this.#host.admin().memberAssignment(config.groupId, payload.memberId)
+      userData = own ? Promise.resolve(own) : followerUserData(describe, payload.memberId, logger)
+    }
+    this.#leaderAssignment = undefined
+    logger.debug({ memberId: payload.memberId, isLeader: payload.isLeader, partitions: partitions.length }, 'joined the group')
+    this.#host.steps.assign(partitions, userData)
+  }
+
+  #onCrash({ error, restart }: ConsumerCrashEvent['payload']): void {
+    this.#member = false
+    this.#host.steps.revoke()
+    if (this.#host.closing()) return
+    this.#host.logger.warn({ err: error, restart }, 'kafkajs consumer crashed')
+    if (!restart) this.#host.fail(error)
+  }
+}
