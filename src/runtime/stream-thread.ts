@@ -1,11 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { KafkaClientError } from '../client/errors.ts'
-import type { Consumer, KafkaClient, TopicPartition } from '../client/port.ts'
-import { rebalanceChannel, type RebalanceMessage } from '../instrumentation/channels.ts'
+import type { Consumer, KafkaClient } from '../client/port.ts'
 import type { Logger } from '../instrumentation/logger.ts'
 import { observeRestore } from '../instrumentation/restore-observer.ts'
 import type { CompiledTopology } from '../topology/compile.ts'
-import { taskId as formatTaskId } from '../topology/task-id.ts'
 import type { ActiveTaskEnvironment } from './active-task.ts'
 import { TaskMigratedError, type CommitContext } from './commit.ts'
 import { consumerLag } from './consumer-lag.ts'
@@ -13,6 +11,7 @@ import type { ResolvedStreamsConfig } from './streams-config.ts'
 import { StandbyTasks } from './standby-tasks.ts'
 import { localTaskOffsets } from './state-directory.ts'
 import { StreamsPartitionAssignor, type HostTasks } from './streams-partition-assignor.ts'
+import { StreamsRebalanceListener } from './streams-rebalance-listener.ts'
 import { StreamsProducer } from './streams-producer.ts'
 import { TaskManager } from './task-manager.ts'
 import { isRetriableClientError, TaskTimeout } from './task-timeout.ts'
@@ -37,7 +36,8 @@ const RESTORE_BUDGET_MS = 50
  * One stream thread (Kafka Streams' `StreamThread`): a consumer in the application's group and
  * the loop poll → hand records to tasks → restore → process each task until its buffer drains
  * (synchronously) → punctuate → commit when the interval is up. Rebalances arrive inside `poll()`
- * through the listener, which commits and suspends on revoke and (re)creates tasks on assign.
+ * through the listener (streams-rebalance-listener.ts): commit and suspend on revoke, (re)create
+ * tasks on assign.
  */
 export class StreamThread {
   readonly consumer: Consumer
@@ -46,19 +46,11 @@ export class StreamThread {
   readonly #config: ResolvedStreamsConfig
   readonly #producer: StreamsProducer | undefined
   readonly #assignor: StreamsPartitionAssignor
-  readonly #listener: StreamThreadListener
+  readonly #rebalance: StreamsRebalanceListener
   readonly #logger: Logger
-  readonly #topology: CompiledTopology
   readonly #instrumentation: Instrumentation
   #stopping = false
   #crashed = false
-  #awaitingRunning = true
-  /**
-   * Between a revoke (or the start) and the next assignment: not RUNNING yet, whatever the tasks
-   * say. An adapter may deliver the assignment several polls after the revoke (kafkajs rejoins
-   * only once the revoke has run).
-   */
-  #awaitingAssignment = true
   #lastCommit = Date.now()
   readonly #taskTimeout: TaskTimeout
 
@@ -78,8 +70,6 @@ export class StreamThread {
     this.#instrumentation = instrumentation
     this.#config = config
     this.#taskTimeout = new TaskTimeout(config.taskTimeoutMs)
-    this.#topology = topology
-    this.#listener = options.listener
     this.#logger = env.logger.child({ component: 'stream-thread' })
     this.#producer = config.exactlyOnce ? undefined : new StreamsProducer(client)
     this.#assignor = new StreamsPartitionAssignor(
@@ -98,6 +88,19 @@ export class StreamThread {
       updateIntervalMs: Math.min(500, Math.max(50, config.commitIntervalMs)),
       commitIntervalMs: config.commitIntervalMs,
     })
+    this.#rebalance = new StreamsRebalanceListener({
+      applicationId: config.applicationId,
+      topology,
+      taskManager: () => this.taskManager,
+      standbys: this.standbys,
+      assignor: this.#assignor,
+      taskTimeout: this.#taskTimeout,
+      logger: this.#logger,
+      instrumentation,
+      listener: options.listener,
+      stopped: () => this.#crashed || this.#stopping,
+      closeTasksUnreachable: () => this.#closeTasksUnreachable(),
+    })
     this.consumer = client.consumer({
       groupId: config.applicationId,
       topics: topology.sourceTopics,
@@ -105,10 +108,7 @@ export class StreamThread {
       autoOffsetReset: 'earliest',
       assignor: this.#assignor,
       ...(config.maxPollRecords === undefined ? {} : { maxPollRecords: config.maxPollRecords }),
-      rebalanceListener: {
-        onPartitionsRevoked: () => this.#onRevoked(),
-        onPartitionsAssigned: (partitions) => this.#onAssigned(partitions),
-      },
+      rebalanceListener: this.#rebalance,
     })
     const hooks = options.hooks
     this.taskManager = new TaskManager({
@@ -156,10 +156,7 @@ export class StreamThread {
         }
         if (this.taskManager.isRestoring()) await this.taskManager.restore(RESTORE_BUDGET_MS)
         if (this.#crashed) return
-        if (this.#awaitingRunning && !this.#awaitingAssignment && !this.taskManager.isRestoring()) {
-          this.#awaitingRunning = false
-          this.#listener.onRunning()
-        }
+        this.#rebalance.maybeRunning(() => this.taskManager.isRestoring())
         const now = Date.now()
         this.#instrumentation.tracing?.refresh()
         const processing = performance.now()
@@ -232,64 +229,9 @@ export class StreamThread {
     return this.#crashed
   }
 
-  async #onRevoked(): Promise<void> {
-    if (this.#crashed || this.#stopping) return
-    this.#awaitingRunning = true
-    this.#awaitingAssignment = true
-    this.#listener.onRebalance()
-    this.#publishRebalance({ applicationId: this.#config.applicationId, phase: 'revoked' })
-    try {
-      await this.taskManager.handleRevocation()
-    } catch (error) {
-      if (error instanceof TaskMigratedError) {
-        this.#logger.warn({ err: error }, 'Tasks migrated during the rebalance; closing them dirty')
-        await this.taskManager.closeDirty()
-        return
-      }
-      if (!isRetriableClientError(error)) throw error
-      // Typically the broker went away and the consumer dropped out of the group: the revoke's
-      // commit cannot go through, so the tasks are closed dirty and come back with the next
-      // assignment, from the last commit. No backoff here: the rejoin waits for the broker anyway.
-      const { elapsedMs } = this.#taskTimeout.failed(error)
-      this.#logger.warn({ err: error, elapsedMs, taskTimeoutMs: this.#taskTimeout.timeoutMs }, 'Commit during the rebalance failed with a retriable error; closing the tasks dirty')
-      await this.#closeTasksUnreachable()
-    }
-  }
-
-  async #onAssigned(partitions: ReadonlyArray<TopicPartition>): Promise<void> {
-    if (this.#crashed || this.#stopping) return
-    this.#awaitingRunning = true
-    this.#awaitingAssignment = false
-    const active = this.#assignedTasks(partitions)
-    const standby = this.#assignor.assignedStandbys.filter((id) => !active.includes(id))
-    // A standby promoted here closes first (with a checkpoint), so the active task restores only the tail.
-    this.standbys.retain(standby)
-    await this.taskManager.handleAssignment(active)
-    await this.standbys.create(standby)
-    const metrics = this.#instrumentation.metrics
-    if (metrics !== undefined) metrics.rebalances++
-    this.#publishRebalance({ applicationId: this.#config.applicationId, phase: 'assigned', activeTasks: active, standbyTasks: standby })
-  }
-
-  #publishRebalance(message: RebalanceMessage): void {
-    if (rebalanceChannel.hasSubscribers) rebalanceChannel.publish(message)
-  }
-
   /** `host:port` → tasks, from the latest assignment (interactive-query metadata). */
   get hosts(): HostTasks {
     return this.#assignor.hosts
-  }
-
-  /** The tasks the assignor gave this member; derived from the partitions if its user data was lost. */
-  #assignedTasks(partitions: ReadonlyArray<TopicPartition>): string[] {
-    const tasks = this.#assignor.assignedTasks
-    if (tasks.length > 0 || partitions.length === 0) return [...tasks]
-    const derived = new Set<string>()
-    for (const tp of partitions) {
-      const sub = this.#topology.topicToSubtopology.get(tp.topic)
-      if (sub !== undefined) derived.add(formatTaskId(sub, tp.partition))
-    }
-    return [...derived]
   }
 
   /**
@@ -339,9 +281,7 @@ export class StreamThread {
   }
 
   #rejoin(): void {
-    this.#awaitingRunning = true
-    this.#awaitingAssignment = true
-    this.#listener.onRebalance()
+    this.#rebalance.rebalanceStarted()
     this.consumer.enforceRebalance()
   }
 }
