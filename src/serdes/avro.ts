@@ -1,5 +1,6 @@
 import avsc from 'avsc'
-import type { Resolver, Schema, Type } from 'avsc'
+import type { Schema, Type } from 'avsc'
+import { AvroWriterSchemas } from './avro-writer-schemas.ts'
 import type { Serde } from './serde.ts'
 import { SerializationError } from './serde.ts'
 import { show } from './errors.ts'
@@ -39,9 +40,6 @@ export interface AvroSerdeOptions {
   readonly autoRegister?: boolean
 }
 
-// `null`: the bytes were written with this serde's own schema, so read them without a resolver.
-type Reader = Resolver | null | SerializationError
-
 /**
  * Avro values in the Confluent wire format. I/O happens only in `configure()`,
  * `prepareSerialize(topic)` and `prepare(topic, bytes)`; `serialize` and `deserialize` are
@@ -61,8 +59,7 @@ export class AvroSerde<T = unknown> implements Serde<T> {
   #fixedId: number | undefined
   readonly #idByTopic = new Map<string, number>()
   readonly #idBySubject = new Map<string, Promise<number>>()
-  readonly #readers = new Map<number, Reader>()
-  readonly #pendingReaders = new Map<number, Promise<void>>()
+  readonly #writers: AvroWriterSchemas
   // Reused for every record: avsc encodes into it, then one right-sized copy leaves.
   #scratch = Buffer.allocUnsafeSlow(INITIAL_SCRATCH)
 
@@ -74,6 +71,7 @@ export class AvroSerde<T = unknown> implements Serde<T> {
     this.#subject = options.subject
     this.#isKey = options.isKey === true
     this.#autoRegister = options.autoRegister !== false
+    this.#writers = new AvroWriterSchemas(type, this.#typeName(), () => this.#client())
   }
 
   /** With a fixed `subject`, registers (or looks up) the schema; otherwise only connects. */
@@ -132,9 +130,7 @@ export class AvroSerde<T = unknown> implements Serde<T> {
   prepare(_topic: string, data: Buffer): Promise<void> | undefined {
     // Malformed headers are deserialize's to report, record by record.
     if (data.length < HEADER_SIZE || data[0] !== MAGIC_BYTE) return undefined
-    const id = data.readInt32BE(1)
-    if (this.#readers.has(id)) return undefined
-    return this.#pendingReaders.get(id) ?? this.#loadReader(id)
+    return this.#writers.prepare(data.readInt32BE(1))
   }
 
   deserialize(topic: string, data: Buffer): T {
@@ -151,7 +147,7 @@ export class AvroSerde<T = unknown> implements Serde<T> {
       )
     }
     const id = data.readInt32BE(1)
-    const reader = this.#readers.get(id)
+    const reader = this.#writers.reader(id)
     if (reader === undefined) {
       throw new SerializationError(
         `Avro: writer schema id ${id} on topic "${topic}" was not prepared: ` +
@@ -212,51 +208,13 @@ export class AvroSerde<T = unknown> implements Serde<T> {
           )
         }
         // Our own bytes come back with this id: read them with our type directly.
-        this.#readers.set(id, null)
+        this.#writers.own(id)
         return id
       })()
       const settled = pending
       this.#idBySubject.set(subject, settled)
       settled.catch(() => this.#idBySubject.delete(subject))
     }
-    return pending
-  }
-
-  /** Fetches a writer schema by id and builds the resolver into our reader schema. */
-  #loadReader(id: number): Promise<void> {
-    const pending = (async () => {
-      let text: string
-      try {
-        text = await (await this.#client()).getSchema(id)
-      } catch (cause) {
-        if ((cause as { status?: unknown }).status === 404) {
-          // The registry has no such id: as final as an unreadable schema, so each such record is
-          // the deserialization handler's to decide (skip, dead-letter), not a stopped instance.
-          this.#readers.set(id, new SerializationError(`Avro: unknown writer schema id ${id}: the registry has no such schema`, { cause }))
-          return
-        }
-        // Transient or not, it is not cached: the next prepare() asks again.
-        throw new SerializationError(`Avro: cannot fetch writer schema id ${id} from the registry: ${(cause as Error).message}`, {
-          cause,
-        })
-      }
-      let reader: Reader
-      try {
-        const writer = avsc.Type.forSchema(JSON.parse(text) as Schema)
-        reader = this.#type.equals(writer) ? null : this.#type.createResolver(writer)
-      } catch (cause) {
-        // Deterministic (an id's schema never changes), so remembered and raised per record,
-        // where the deserialization error handler can decide.
-        reader = new SerializationError(
-          `Avro: data written with schema id ${id} cannot be read as ${this.#typeName()}: ${(cause as Error).message}`,
-          { cause },
-        )
-      }
-      this.#readers.set(id, reader)
-    })()
-    this.#pendingReaders.set(id, pending)
-    const forget = () => this.#pendingReaders.delete(id)
-    pending.then(forget, forget)
     return pending
   }
 
