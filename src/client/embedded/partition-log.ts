@@ -1,4 +1,5 @@
 import type { ClientHeaders, ConsumerRecord } from '../port.ts'
+import { Column, RecordBytes } from './log-columns.ts'
 
 const NO_HEADERS: ClientHeaders = Object.freeze({})
 
@@ -11,46 +12,12 @@ export interface ReadResult {
   readonly next: number
 }
 
-/** Bytes per storage chunk; a record with more key and value bytes gets a chunk of its own. */
-const CHUNK_SIZE = 1 << 20
-const NULL_LENGTH = -1
-
-/**
- * Growable column of numbers in a Float64Array: a million records are a few flat arrays the
- * garbage collector never walks, not a million objects it must copy and mark.
- */
-class Column {
-  data: Float64Array
-  length = 0
-
-  constructor(capacity = 1024) {
-    this.data = new Float64Array(capacity)
-  }
-
-  push(value: number): void {
-    if (this.length === this.data.length) {
-      const grown = new Float64Array(this.data.length * 2)
-      grown.set(this.data)
-      this.data = grown
-    }
-    this.data[this.length++] = value
-  }
-
-  /** Keeps the entries at `indexes` (ascending), in order. */
-  keep(indexes: ReadonlyArray<number>): void {
-    const next = new Float64Array(Math.max(1024, indexes.length))
-    for (let j = 0; j < indexes.length; j++) next[j] = this.data[indexes[j]!]!
-    this.data = next
-    this.length = indexes.length
-  }
-}
-
 /**
  * One partition's append-only log, as the broker keeps it. Records are stored column-wise —
  * offsets, timestamps and producer ids in flat number arrays, key and value bytes copied into
- * large chunks — so the log holds no per-record JavaScript objects: a long-running embedded
- * cluster (or a benchmark of a million records) does not make every garbage collection copy and
- * mark every record ever produced. A read builds the consumer records it returns (views onto
+ * large chunks (log-columns.ts) — so the log holds no per-record JavaScript objects: a
+ * long-running embedded cluster (or a benchmark of a million records) does not make every
+ * garbage collection copy and mark every record ever produced. A read builds the consumer records it returns (views onto
  * the chunks; consumers must not mutate them). Plus what read_committed needs: open transactions
  * (which hold back the last stable offset) and aborted ranges (skipped by read_committed readers).
  *
@@ -64,16 +31,9 @@ export class PartitionLog {
   #timestamps = new Column()
   /** Producer id per record. */
   #pids = new Column()
-  /** Where each record's key bytes start, value bytes right after (chunk index * CHUNK_SIZE + position). */
-  #at = new Column()
-  /** Key and value lengths; -1 for null. */
-  #keyLength = new Column()
-  #valueLength = new Column()
+  readonly #bytes = new RecordBytes()
   /** Headers of the records that have any, by record index. */
   #headers = new Map<number, ClientHeaders>()
-  #chunks: Buffer[] = []
-  /** Write position in the last chunk. */
-  #chunkUsed = CHUNK_SIZE
   #nextOffset = 0
   #logStartOffset = 0
   /** Open transactions: producer id → first offset it wrote here. */
@@ -112,7 +72,7 @@ export class PartitionLog {
     this.#offsets.push(offset)
     this.#timestamps.push(timestamp)
     this.#pids.push(pid)
-    this.#storeBytes(key, value)
+    this.#bytes.store(key, value)
     if (headers !== undefined && headers !== NO_HEADERS && hasAny(headers)) this.#headers.set(index, headers)
     if (pid !== NON_TRANSACTIONAL && !this.#openTxns.has(pid)) this.#openTxns.set(pid, offset)
     return offset
@@ -168,54 +128,15 @@ export class PartitionLog {
   }
 
   #record(i: number): ConsumerRecord {
-    const at = this.#at.data[i]!
-    const keyLength = this.#keyLength.data[i]!
     return {
       topic: this.topic,
       partition: this.partition,
       offset: this.#offsets.data[i]!,
-      key: this.#bytes(at, keyLength),
-      value: this.#bytes(keyLength === NULL_LENGTH ? at : at + keyLength, this.#valueLength.data[i]!),
+      key: this.#bytes.key(i),
+      value: this.#bytes.value(i),
       timestamp: this.#timestamps.data[i]!,
       headers: this.#headers.size === 0 ? NO_HEADERS : (this.#headers.get(i) ?? NO_HEADERS),
     }
-  }
-
-  #key(i: number): Buffer | null {
-    return this.#bytes(this.#at.data[i]!, this.#keyLength.data[i]!)
-  }
-
-  #value(i: number): Buffer | null {
-    const keyLength = this.#keyLength.data[i]!
-    const at = this.#at.data[i]!
-    return this.#bytes(keyLength === NULL_LENGTH ? at : at + keyLength, this.#valueLength.data[i]!)
-  }
-
-  /** Copies a record's key and value bytes, one after the other, into the current chunk. */
-  #storeBytes(key: Uint8Array | null, value: Uint8Array | null): void {
-    const keyLength = key === null ? 0 : key.length
-    const total = keyLength + (value === null ? 0 : value.length)
-    if (this.#chunkUsed + total > CHUNK_SIZE || this.#chunks.length === 0) {
-      this.#chunks.push(Buffer.allocUnsafeSlow(Math.max(CHUNK_SIZE, total)))
-      this.#chunkUsed = 0
-    }
-    const index = this.#chunks.length - 1
-    const chunk = this.#chunks[index]!
-    const at = this.#chunkUsed
-    if (key !== null) copyInto(chunk, at, key)
-    if (value !== null) copyInto(chunk, at + keyLength, value)
-    this.#chunkUsed = at + total
-    this.#at.push(index * CHUNK_SIZE + at)
-    this.#keyLength.push(key === null ? NULL_LENGTH : key.length)
-    this.#valueLength.push(value === null ? NULL_LENGTH : value.length)
-  }
-
-  #bytes(at: number, length: number): Buffer | null {
-    if (length === NULL_LENGTH) return null
-    if (length === 0) return Buffer.alloc(0)
-    const index = Math.floor(at / CHUNK_SIZE)
-    const start = at - index * CHUNK_SIZE
-    return this.#chunks[index]!.subarray(start, start + length)
   }
 
   #abortedWithin(from: number, to: number): boolean {
@@ -243,12 +164,12 @@ export class PartitionLog {
     let i = 0
     for (; i < limit && offsets[i]! < stable; i++) {
       if (this.#isAborted(offsets[i]!, this.#pids.data[i]!)) continue
-      const key = this.#key(i)
+      const key = this.#bytes.key(i)
       if (key === null) continue
       latest.set(key.toString('latin1'), i)
     }
     const keep = new Set<number>()
-    for (const index of latest.values()) if (this.#valueLength.data[index] !== NULL_LENGTH) keep.add(index)
+    for (const index of latest.values()) if (!this.#bytes.isTombstone(index)) keep.add(index)
     const kept: number[] = []
     for (let j = 0; j < limit; j++) if (j >= i || keep.has(j)) kept.push(j)
     this.#keep(kept)
@@ -266,34 +187,17 @@ export class PartitionLog {
 
   /** Rewrites the log with the records at `indexes` (ascending); their bytes move to fresh chunks. */
   #keep(indexes: ReadonlyArray<number>): void {
-    const keys = indexes.map((i) => this.#key(i))
-    const values = indexes.map((i) => this.#value(i))
     const headers = new Map<number, ClientHeaders>()
     indexes.forEach((i, j) => {
       const h = this.#headers.get(i)
       if (h !== undefined) headers.set(j, h)
     })
-    // The views above keep the old chunks alive until the records are copied into new ones.
-    this.#chunks = []
     this.#offsets.keep(indexes)
     this.#timestamps.keep(indexes)
     this.#pids.keep(indexes)
-    this.#at = new Column()
-    this.#keyLength = new Column()
-    this.#valueLength = new Column()
-    for (let j = 0; j < indexes.length; j++) this.#storeBytes(keys[j]!, values[j]!)
+    this.#bytes.keep(indexes)
     this.#headers = headers
   }
-}
-
-/** Small keys and values (the usual case) copy faster in a loop than through a native call. */
-function copyInto(target: Buffer, at: number, bytes: Uint8Array): void {
-  const length = bytes.length
-  if (length > 32) {
-    target.set(bytes, at)
-    return
-  }
-  for (let i = 0; i < length; i++) target[at + i] = bytes[i]!
 }
 
 function hasAny(headers: ClientHeaders): boolean {
