@@ -6,7 +6,7 @@
  * the tables and an SVG chart land in bench/results/ (timestamped, plus latest.md/latest.svg).
  *
  *   npm run bench [-- --quick] [--records 200000] [--repeats 3] [--only w1,w3] [--no-java]
- *                 [--restore-keys 500000] [--rate 10000] [--warmup 5] [--measure 20] [--cpu-prof <dir>]
+ *                 [--restore-keys 1000000] [--rate 10000] [--warmup 5] [--measure 20] [--cpu-prof <dir>]
  *
  * Broker: KAFKA_BROKERS, else 127.0.0.1:9092 — started with infra/services.sh (and stopped at
  * the end) when nothing answers there. The older single-runtime benches (engine.ts, task.ts,
@@ -46,7 +46,7 @@ const { values: args } = parseArgs({
 const quick = args.quick
 const N = Number(args.records ?? (quick ? 50_000 : 200_000))
 const REPEATS = Number(args.repeats ?? (quick ? 1 : 3))
-const RESTORE_KEYS = Number(args['restore-keys'] ?? (quick ? 100_000 : 500_000))
+const RESTORE_KEYS = Number(args['restore-keys'] ?? (quick ? 100_000 : 1_000_000)) // issue 8: one million distinct keys
 const KEYS = Number(args.keys)
 const VALUE_BYTES = Number(args['value-bytes'])
 const PARTITIONS = Number(args.partitions)
