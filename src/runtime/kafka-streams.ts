@@ -16,12 +16,12 @@ import type { Topology } from '../topology/topology.ts'
 import { prepareDeadLetterTopics } from './dead-letter-topics.ts'
 import { topicMessageLimits } from './topic-message-limits.ts'
 import { IllegalStateError } from './errors.ts'
-import { GlobalStreamThread } from './global-stream-thread.ts'
+import { InstanceThreads } from './instance-threads.ts'
 import { prepareInternalTopics, type TopicLayout } from './internal-topics.ts'
-import { StreamThread, type StreamThreadHooks } from './stream-thread.ts'
+import type { StreamThread, StreamThreadHooks } from './stream-thread.ts'
 import { InteractiveQueries } from './interactive-queries.ts'
 import type { KeyQueryMetadata, StreamsMetadata } from './streams-metadata.ts'
-import { resolveStreamsConfig, taskConfigFor, type ResolvedStreamsConfig, type StreamsConfig } from './streams-config.ts'
+import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from './streams-config.ts'
 import { isRunningOrRebalancing, StreamsStateMachine, type StreamsState } from './streams-state.ts'
 import { threadMetadata, type ThreadMetadata } from './thread-metadata.ts'
 
@@ -55,12 +55,9 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
   readonly #queries: InteractiveQueries
   #tracing: RecordTracing | undefined
   #admin: Admin | undefined
-  #messageLimits: ReadonlyMap<string, number> = new Map()
   readonly #state: StreamsStateMachine
   #layout: TopicLayout | undefined
-  #thread: StreamThread | undefined
-  #loop: Promise<void> | undefined
-  #global: GlobalStreamThread | undefined
+  #threads: InstanceThreads | undefined
   #shutdown: Promise<void> | undefined
   #starting: Promise<void> | undefined
 
@@ -76,7 +73,7 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
     this.#state = new StreamsStateMachine(this.#logger, this.#metrics, (next, previous) => this.emit('stateChange', next, previous))
     this.#client = config.client ??
       (config.kafka ? createKafkaJsClient({ logger: this.#logger.child({ component: 'kafkajs' }), ...config.kafka }) : createEmbeddedKafka())
-    this.#queries = new InteractiveQueries(this.#topology, this.#client, () => ({ state: this.#state.current, thread: this.#thread, global: this.#global, layout: this.#layout }))
+    this.#queries = new InteractiveQueries(this.#topology, this.#client, () => ({ state: this.#state.current, thread: this.#threads?.thread, global: this.#threads?.global, layout: this.#layout }))
   }
 
   get state(): StreamsState {
@@ -89,7 +86,7 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
    * `dropped-records-total`); each is also logged and published on `kstreams:dropped-records`.
    */
   get droppedRecords(): number {
-    return this.#thread?.taskManager.droppedRecords() ?? 0
+    return this.#threads?.thread?.taskManager.droppedRecords() ?? 0
   }
 
   /** The prom-client registry this instance's metrics are in; undefined with `metrics: false`. */
@@ -114,7 +111,7 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
 
   /** This instance's stream threads and their active and standby tasks (Kafka's `metadataForLocalThreads`). */
   metadataForLocalThreads(): ThreadMetadata[] {
-    return threadMetadata(this.#config.applicationId, this.#topology, this.#thread)
+    return threadMetadata(this.#config.applicationId, this.#topology, this.#threads?.thread)
   }
 
   /** Partition counts the instance works with (known after `start()`). */
@@ -139,24 +136,24 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
       this.#admin = this.#client.admin()
       this.#layout = await prepareInternalTopics(this.#admin, this.#topology)
       await prepareDeadLetterTopics(this.#admin, this.#config.applicationId, this.#userConfig)
-      this.#messageLimits = await topicMessageLimits(this.#admin, this.#topology.subtopologies.flatMap((s) => s.sinkTopics))
-      if (this.#topology.globalStores.length > 0) {
-        this.#global = new GlobalStreamThread({
-          client: this.#client,
-          admin: this.#admin,
-          globals: this.#topology.globalStores,
-          taskConfig: this.#taskConfig(),
-          applicationId: this.#config.applicationId,
-          stateDir: this.#config.stateDir,
-          readCommitted: this.#config.exactlyOnce,
-          pollMs: this.#config.pollMs,
-          taskTimeoutMs: this.#config.taskTimeoutMs,
-          logger: this.#logger,
-          onError: (error) => void this.#fail(error),
-        })
-        await this.#global.start()
-      }
-      await this.#startThread()
+      const messageLimits = await topicMessageLimits(this.#admin, this.#topology.subtopologies.flatMap((s) => s.sinkTopics))
+      this.#threads = new InstanceThreads({
+        config: this.#config,
+        userConfig: this.#userConfig,
+        client: this.#client,
+        admin: this.#admin,
+        topology: this.#topology,
+        layout: this.#layout,
+        messageLimits,
+        logger: this.#logger,
+        metrics: this.#metrics,
+        tracing: this.#tracing,
+        listener: this.#state.streamThreadListener(),
+        hooks: (this.#userConfig as { [testingHooks]?: StreamThreadHooks })[testingHooks],
+        onGlobalError: (error) => void this.#fail(error),
+        onThreadError: (thread, error) => this.#onThreadError(thread, error),
+      })
+      await this.#threads.start()
     } catch (error) {
       await this.#fail(error)
       throw error
@@ -210,12 +207,12 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
 
   /** Ids of the tasks this instance runs now (restoring tasks included). */
   activeTasks(): string[] {
-    return this.#thread?.taskManager.activeTaskIds().sort() ?? []
+    return this.#threads?.thread?.taskManager.activeTaskIds().sort() ?? []
   }
 
   /** Ids of the standby tasks this instance keeps warm. */
   standbyTasks(): string[] {
-    return this.#thread?.standbys.ids().sort() ?? []
+    return this.#threads?.thread?.standbys.ids().sort() ?? []
   }
 
   /**
@@ -234,43 +231,12 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
 
   /** Test-only: kills the instance without any clean-up, like a crashed process. */
   [crashForTesting](): void {
-    this.#thread?.crash()
-    this.#global?.crash()
-  }
-
-  async #startThread(): Promise<void> {
-    const hooks = (this.#userConfig as { [testingHooks]?: StreamThreadHooks })[testingHooks]
-    const layout = this.#layout!
-    const thread = new StreamThread({
-      config: this.#config,
-      client: this.#client,
-      topology: this.#topology,
-      env: {
-        applicationId: this.#config.applicationId,
-        stateDir: this.#config.stateDir,
-        exactlyOnce: this.#config.exactlyOnce,
-        client: this.#client,
-        admin: this.#admin!,
-        restoreReader: this.#client.partitionReader({ isolationLevel: this.#config.exactlyOnce ? 'read_committed' : 'read_uncommitted' }),
-        partitions: (topic) => layout.partitions.get(topic),
-        taskConfig: this.#taskConfig(),
-        logger: this.#logger,
-        restoreListener: this.#userConfig.restoreListener,
-      },
-      listener: this.#state.streamThreadListener(),
-      ...(hooks ? { hooks } : {}),
-      instrumentation: { metrics: this.#metrics, tracing: this.#tracing },
-    })
-    this.#thread = thread
-    await thread.start()
-    this.#loop = thread.run().then(
-      () => undefined,
-      (error: unknown) => this.#onThreadError(thread, error),
-    )
+    this.#threads?.crash()
   }
 
   async #onThreadError(thread: StreamThread, error: unknown): Promise<void> {
-    if (thread !== this.#thread || thread.crashed) return
+    const threads = this.#threads
+    if (threads === undefined || thread !== threads.thread || thread.crashed) return
     const response = this.#userConfig.uncaughtExceptionHandler?.(error) ?? 'shutdown_client'
     if (response === 'replace_thread' && isRunningOrRebalancing(this.#state.current)) {
       this.#logger.error({ err: error }, 'Stream thread failed; replacing it')
@@ -278,7 +244,7 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
       await thread.shutdownDirty()
       if (this.#state.current === 'RUNNING') this.#state.transition('REBALANCING')
       try {
-        await this.#startThread()
+        await threads.startThread()
       } catch (startError) {
         await this.#fail(startError)
       }
@@ -297,8 +263,7 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
     this.#state.transition('PENDING_ERROR')
     this.#logger.error({ err: error }, 'Stream processing failed; shutting this instance down')
     this.#shutdown = (async () => {
-      await this.#thread?.shutdownDirty().catch(() => {})
-      await this.#global?.close().catch(() => {})
+      await this.#threads?.stopDirty()
       await this.#admin?.close().catch(() => {})
       this.#state.transition('ERROR')
     })()
@@ -309,24 +274,14 @@ export class KafkaStreams extends EventEmitter<KafkaStreamsEvents> {
   async #closeClean(): Promise<void> {
     // A close during start() lets the start finish (or fail) first, then stops what it started;
     // a global bootstrap waiting out a broker outage gives up instead (start() rejects).
-    this.#global?.cancelBootstrap()
+    this.#threads?.cancelBootstrap()
     await this.#starting?.catch(() => {})
     try {
-      const thread = this.#thread
-      if (thread) {
-        thread.requestStop()
-        await this.#loop
-        if (!thread.crashed) await thread.shutdownClean()
-      }
-      await this.#global?.close()
+      await this.#threads?.stopClean()
       await this.#admin?.close()
     } catch (error) {
       this.#logger.error({ err: error }, 'Error while closing; some resources may not have been released cleanly')
     }
-  }
-
-  #taskConfig(): ReturnType<typeof taskConfigFor> {
-    return taskConfigFor(this.#userConfig, this.#logger, { messageLimits: this.#messageLimits, globalStores: this.#global?.stores })
   }
 
   #emitError(error: unknown): void {
