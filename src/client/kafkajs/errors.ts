@@ -55,9 +55,17 @@ export function isRebalancing(error: unknown): boolean {
   return type === 'REBALANCE_IN_PROGRESS' || type === 'NOT_COORDINATOR_FOR_GROUP' || type === 'ILLEGAL_GENERATION'
 }
 
+/**
+ * kafkajs's errors for "the broker is not there right now", by name (its subclasses rename
+ * themselves): a request in flight when the broker dies fails with `KafkaJSConnectionClosedError`
+ * (a `KafkaJSConnectionError` subclass), a broker missing from the metadata during a restart
+ * with `KafkaJSBrokerNotFound` — kafkajs's own consumer treats both as "reconnect".
+ */
+const UNREACHABLE = new Set(['KafkaJSNumberOfRetriesExceeded', 'KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSBrokerNotFound', 'KafkaJSRequestTimeoutError'])
+
 function isRetriable(error: unknown): boolean {
   for (const e of chain(error)) {
-    if (e.name === 'KafkaJSNumberOfRetriesExceeded' || e.name === 'KafkaJSConnectionError' || e.name === 'KafkaJSRequestTimeoutError') return true
+    if (e.name !== undefined && UNREACHABLE.has(e.name)) return true
     if (e.name === 'KafkaJSProtocolError') return e.retriable === true
   }
   return false

@@ -1,0 +1,33 @@
+// Which kafkajs failures the adapter reports as retriable (the runtime waits those out within
+// taskTimeoutMs; anything else is fatal). kafkajs's own error classes, not look-alikes.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
+import { translateError } from '../../../src/client/kafkajs/errors.ts'
+
+type ErrorClass = new (message: string, options?: object) => Error
+const kafkajs = createRequire(import.meta.url)('kafkajs') as Record<string, ErrorClass>
+
+test('the broker unreachable or gone mid-request is retriable, however kafkajs names it', () => {
+  const cases: Array<[string, Error]> = [
+    ['connection refused', new kafkajs.KafkaJSConnectionError!('Connection error: connect ECONNREFUSED 127.0.0.1:9092', { broker: '127.0.0.1:9092', code: 'ECONNREFUSED' })],
+    // A request in flight when the broker is killed (seen as a fatal `sendOffsets: Closed connection`
+    // in the GlobalKTable broker-kill test before this was retriable).
+    ['connection closed', new kafkajs.KafkaJSConnectionClosedError!('Closed connection', { host: '127.0.0.1', port: 9092 })],
+    ['broker not in the metadata', new kafkajs.KafkaJSBrokerNotFound!('Broker 1 not found in the cached metadata')],
+    ['request timeout', new kafkajs.KafkaJSRequestTimeoutError!('Request Produce(key: 0, version: 7) timed out')],
+    ['retries exhausted', new kafkajs.KafkaJSNumberOfRetriesExceeded!(new kafkajs.KafkaJSConnectionError!('Connection error'), { retryCount: 5, retryTime: 3000 })],
+  ]
+  for (const [what, error] of cases) {
+    const translated = translateError(error, 'sendOffsets (app-1_1)')
+    assert.equal(translated.retriable, true, what)
+    assert.ok(translated.message.startsWith('sendOffsets (app-1_1): '), translated.message)
+    assert.equal(translated.cause, error)
+  }
+})
+
+test('other kafkajs failures stay non-retriable', () => {
+  for (const error of [new kafkajs.KafkaJSNonRetriableError!('Invalid SASL credentials'), new kafkajs.KafkaJSSASLAuthenticationError!('SASL PLAIN authentication failed')]) {
+    assert.equal(translateError(error, 'connect').retriable, false, error.message)
+  }
+})
