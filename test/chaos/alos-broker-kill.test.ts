@@ -53,7 +53,9 @@ test('at-least-once through a broker kill -9: the instance survives, RUNNING aga
   await sleep(5000)
   await broker.restart()
   const restartedAt = Date.now()
-  await app.waitForState('RUNNING', 120_000, since)
+  // The outage takes the instance out of RUNNING (its tasks closed dirty, a rejoin); then back.
+  const rebalancing = await app.waitFor((e) => e.type === 'state' && e.state === 'REBALANCING', 'REBALANCING after the kill', 120_000, since)
+  await app.waitForState('RUNNING', 120_000, app.events.indexOf(rebalancing) + 1)
   t.diagnostic(`broker down ${Math.round((restartedAt - killedAt) / 1000)} s; RUNNING again ${Math.round((Date.now() - restartedAt) / 1000)} s after the relaunch`)
   const sentAtRestart = load.sent
   await until(() => load.sent >= sentAtRestart + 200, 60_000, 'load flowing again')
