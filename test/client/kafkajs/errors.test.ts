@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { translateError } from '../../../src/client/kafkajs/errors.ts'
 
-type ErrorClass = new (message: string, options?: object) => Error
+type ErrorClass = new (message: string | Error, options?: object) => Error
 const kafkajs = createRequire(import.meta.url)('kafkajs') as Record<string, ErrorClass>
 
 test('the broker unreachable or gone mid-request is retriable, however kafkajs names it', () => {
