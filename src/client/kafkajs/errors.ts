@@ -84,6 +84,9 @@ export function translateError(error: unknown, what: string): KafkaClientError {
   if (isFenced(error)) return new ProducerFencedError(message, { cause: error })
   const type = protocolErrorType(error)
   if (type === 'UNKNOWN_TOPIC_OR_PARTITION') return new UnknownTopicOrPartitionError(message, { cause: error, retriable: true })
+  // An idempotent producer's sequence numbers out of step with the broker's (after a send cut off
+  // by a broker kill): retriable with a new producer, which the runtime creates (streams-producer.ts).
+  if (type === 'OUT_OF_ORDER_SEQUENCE_NUMBER' || type === 'UNKNOWN_PRODUCER_ID') return new KafkaClientError(message, { cause: error, retriable: true })
   return new KafkaClientError(message, { cause: error, retriable: isRetriable(error) })
 }
 

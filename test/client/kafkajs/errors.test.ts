@@ -31,3 +31,14 @@ test('other kafkajs failures stay non-retriable', () => {
     assert.equal(translateError(error, 'connect').retriable, false, error.message)
   }
 })
+
+test("an idempotent producer's sequence out of step with the broker's is retriable (with a new producer, which the runtime makes)", () => {
+  // Seen as a fatal `send (non-transactional producer): … (OUT_OF_ORDER_SEQUENCE_NUMBER)` in the
+  // at-least-once broker-kill test.
+  for (const type of ['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID']) {
+    const protocol = Object.assign(new kafkajs.KafkaJSProtocolError!({ message: 'The broker received an out of order sequence number', type, code: 45, retriable: false } as never), {})
+    const translated = translateError(new kafkajs.KafkaJSNonRetriableError!(protocol, { cause: protocol }), 'send (non-transactional producer)')
+    assert.equal(translated.retriable, true, type)
+    assert.match(translated.message, new RegExp(type))
+  }
+})
