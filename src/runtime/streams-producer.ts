@@ -5,15 +5,26 @@ import type { KafkaClient, Producer, ProducerRecord, RecordMetadataResult, Topic
  * plain producer is shared by all tasks of the instance; under exactly-once each task has its own
  * transactional producer, `transactionalId = <applicationId>-<taskId>` (DESIGN.md, decision 6),
  * and a transaction is opened lazily by the first send or commit after the previous commit.
+ *
+ * The shared at-least-once producer is idempotent: after a failed send its sequence numbers may
+ * no longer match the broker's (a batch cut off by a broker kill, which the broker may or may not
+ * have kept), and every later send would fail with OUT_OF_ORDER_SEQUENCE_NUMBER. So a failed send
+ * retires it, and the next send goes through a new producer (a new producer id), as the Java
+ * producer resets its producer id after such errors (KIP-360). The records of the failed send
+ * are produced again by the tasks' reprocessing from their last commit.
  */
 export class StreamsProducer {
   readonly transactional: boolean
-  readonly #producer: Producer
+  readonly #client: KafkaClient
+  #producer: Producer
+  /** A send failed: the non-transactional producer is replaced before the next send. */
+  #retired = false
   #inTransaction = false
   #closed = false
 
   constructor(client: KafkaClient, transactionalId?: string) {
     this.transactional = transactionalId !== undefined
+    this.#client = client
     this.#producer = client.producer(transactionalId === undefined ? {} : { transactionalId })
   }
 
@@ -24,7 +35,22 @@ export class StreamsProducer {
 
   async send(records: ReadonlyArray<ProducerRecord>): Promise<RecordMetadataResult[]> {
     if (this.transactional && !this.#inTransaction) await this.#begin()
-    return this.#producer.send(records)
+    if (this.#retired) await this.#renew()
+    try {
+      return await this.#producer.send(records)
+    } catch (error) {
+      if (!this.transactional) this.#retired = true
+      throw error
+    }
+  }
+
+  async #renew(): Promise<void> {
+    const old = this.#producer
+    this.#producer = this.#client.producer({})
+    await old.close().catch(() => {})
+    // Still retired if the new one cannot connect: the next send tries another.
+    await this.#producer.connect()
+    this.#retired = false
   }
 
   /** Commits the open transaction with the consumed offsets (exactly-once only). */
