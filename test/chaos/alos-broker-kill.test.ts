@@ -48,8 +48,8 @@ test('at-least-once through a broker kill -9: the instance survives, RUNNING aga
   // Down 5 s plus the relaunch (~10-15 s: log recovery after a kill -9), longer than kafkajs's own
   // retries (~10 s): sends, commits and fetches fail for good.
   const since = app.events.length
-  await broker.kill()
   const killedAt = Date.now()
+  await broker.kill()
   await sleep(5000)
   await broker.restart()
   const restartedAt = Date.now()
@@ -69,7 +69,11 @@ test('at-least-once through a broker kill -9: the instance survives, RUNNING aga
   await until(async () => {
     const counts = await latest()
     return [...inputs].every(([key, n]) => (counts.get(key) ?? 0) >= n)
-  }, 60_000, 'every input counted')
+  }, 60_000, 'every input counted').catch(async (error: Error) => {
+    const counts = await latest().catch(() => new Map<string, number>())
+    const short = [...inputs].filter(([key, n]) => (counts.get(key) ?? 0) < n).map(([key, n]) => `${key} ${counts.get(key) ?? 0}/${n}`)
+    throw new Error(`${error.message}: short ${short.join(', ')}; app ${app.alive ? 'alive' : 'dead'}, last events ${JSON.stringify(app.events.slice(-3))}`)
+  })
 
   const counts = await latest()
   const total = [...inputs.values()].reduce((a, b) => a + b, 0)

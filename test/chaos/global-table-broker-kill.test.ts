@@ -76,8 +76,9 @@ test('a GlobalKTable join survives a broker kill -9: RUNNING again, every order 
 
   // Down 5 s plus the relaunch (~10-15 s: log recovery after a kill -9), longer than kafkajs's
   // own retries, so the global thread's reads fail and are retried by it.
-  await broker.kill()
+  // From before the kill: the app may see its connections reset while kill() waits for the process to go.
   const killedAt = Date.now()
+  await broker.kill()
   await sleep(5000)
   await broker.restart()
   const restartedAt = Date.now()
