@@ -19,6 +19,8 @@ export class StreamsProducer {
   #producer: Producer
   /** A send failed: the non-transactional producer is replaced before the next send. */
   #retired = false
+  /** The replacement under way: tasks sending at the same time share it. */
+  #renewing: Promise<void> | undefined
   #inTransaction = false
   #closed = false
 
@@ -35,11 +37,13 @@ export class StreamsProducer {
 
   async send(records: ReadonlyArray<ProducerRecord>): Promise<RecordMetadataResult[]> {
     if (this.transactional && !this.#inTransaction) await this.#begin()
-    if (this.#retired) await this.#renew()
+    if (this.#retired) await (this.#renewing ??= this.#renew().finally(() => (this.#renewing = undefined)))
+    const producer = this.#producer
     try {
-      return await this.#producer.send(records)
+      return await producer.send(records)
     } catch (error) {
-      if (!this.transactional) this.#retired = true
+      // Only the producer that failed is retired, not one a concurrent send already put in its place.
+      if (!this.transactional && producer === this.#producer) this.#retired = true
       throw error
     }
   }

@@ -56,3 +56,14 @@ test('after a failed send the at-least-once producer sends through a new produce
   assert.deepEqual(kafka.records('out').map((r) => r.value!.toString()), ['a', 'b'])
   await producer.close()
 })
+
+test('tasks sending at the same time after a failure share one new producer', async () => {
+  const { kafka, client, created } = sequenceBreakingClient()
+  const producer = new StreamsProducer(client)
+  await producer.connect()
+  await assert.rejects(producer.send([record('a')]), /Closed connection/)
+  await Promise.all([producer.send([record('a')]), producer.send([record('b')]), producer.send([record('c')])])
+  assert.deepEqual(created, ['producer-0', 'producer-1'])
+  assert.deepEqual(kafka.records('out').map((r) => r.value!.toString()).sort(), ['a', 'b', 'c'])
+  await producer.close()
+})
