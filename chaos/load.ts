@@ -9,7 +9,8 @@
  *   payments: requests over the opened accounts, `bad` of them refused or unreadable by design,
  *             `poison` of them poison pills (null value, non-UTF-8, not an object, huge, truncated);
  *   auction:  items (5-20 s auctions) and bids on open items, a few late or bad; after `stop` one
- *             late bid on every item, so every partition's stream time passes every end.
+ *             late bid on every item, so every partition's stream time passes every end, in three
+ *             rounds (at once, 5 s and 15 s later) for items still on their way to the punctuator.
  */
 import { writeSync } from 'node:fs'
 import { createInterface } from 'node:readline'
@@ -34,6 +35,9 @@ export interface LoadConfig {
   /** Payments: accounts to pay between (opened by the runner: acct-0000...). */
   readonly accounts?: number
 }
+
+/** When the auction's closing rounds go out, counted from `stop` (see main()). */
+const CLOSING_ROUNDS_MS = [0, 5_000, 10_000]
 
 const emit = (event: object): void => {
   writeSync(1, `${JSON.stringify({ at: Date.now(), ...event })}\n`)
@@ -157,11 +161,14 @@ function auctionSource(config: LoadConfig) {
     }
     return out
   }
-  /** One late bid on every item, stamped after every end: each partition's stream time passes every end. */
-  const closing = (attempt: number): Pending[] => {
-    const at = items.reduce((max, it) => Math.max(max, it.endsAt), Date.now()) + 60_000
+  /**
+   * One late bid on every item, stamped after every end: each partition's stream time passes every
+   * end. Round r is stamped a minute after round r - 1, so each round moves stream time on again.
+   */
+  const closing = (round: number, attempt: number): Pending[] => {
+    const at = items.reduce((max, it) => Math.max(max, it.endsAt), Date.now()) + 60_000 * (round + 1)
     return items.map((it, n) => {
-      const id = `${config.runId}-last${attempt}-${n}`
+      const id = `${config.runId}-last${round}.${attempt}-${n}`
       return { topic: bidsTopic, kind: 'bid-closing', message: message(it.id, Buffer.from(JSON.stringify({ id, itemId: it.id, bidder: 'user-last', amount: it.startPrice * 10 })), id, at) }
     })
   }
@@ -246,8 +253,14 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, tickMs - (Date.now() - now))))
   }
   if (auction !== undefined) {
-    // These must land: retry until they do (new ids each time, so none is ever sent twice).
-    for (let attempt = 0; attempt < 30 && !(await send(auction.closing(attempt))); attempt++);
+    // The last items reach the expiry punctuator through the edge step's output topic, so one may
+    // arrive after its partition's closing bid already moved stream time past its end; a stream-time
+    // punctuator then waits for the next advance, which would never come. Later rounds bring it.
+    for (const [round, afterMs] of CLOSING_ROUNDS_MS.entries()) {
+      await new Promise((resolve) => setTimeout(resolve, afterMs))
+      // These must land: retry until they do (new ids each time, so none is ever sent twice).
+      for (let attempt = 0; attempt < 30 && !(await send(auction.closing(round, attempt))); attempt++);
+    }
   }
   await producer?.disconnect().catch(() => undefined)
   emit({ type: 'done', sent, failed, generations: generation, kinds: Object.fromEntries(kinds) })
