@@ -16,8 +16,9 @@ import type { LoadConfig } from './load.ts'
 import { Fleet, type InstanceSummary } from './fleet.ts'
 import { LoadProcess } from './load-process.ts'
 import type { LoadTotals } from './load-process.ts'
-import { verifyAuction } from './verifier/auction.ts'
-import { verifyPayments } from './verifier/payments.ts'
+import { auctionSources, verifyAuction } from './verifier/auction.ts'
+import { paymentsSources, verifyPayments } from './verifier/payments.ts'
+import { awaitConsumed, describeUnconsumed } from './verifier/progress.ts'
 import { openTransactions } from './verifier/read.ts'
 import type { Verdict } from './verifier/verdict.ts'
 
@@ -242,13 +243,21 @@ export class ChaosRun {
   async finish(): Promise<RunReport> {
     const load = await this.stopLoad()
     await this.quiet(Math.max(6000, (this.options.commitIntervalMs ?? 100) + 3000))
+    // Quiet is not done: a task stalled after a fault is quiet too. Wait for the group to have
+    // consumed every source record; if it never does, the verdict's first invariant says where.
+    const names = { prefix: this.prefix, applicationId: this.tag }
+    const sources = this.app === 'payments' ? paymentsSources(names) : auctionSources(names)
+    const t0 = Date.now()
+    const left = await awaitConsumed(this.kafka, this.tag, sources, 120_000, (l) => this.note('note', `not yet consumed: ${describeUnconsumed(l)}`))
+    this.note('step', left.length === 0
+      ? `consumed: every source partition read to its end (${((Date.now() - t0) / 1000).toFixed(1)} s more)`
+      : `NOT consumed after ${((Date.now() - t0) / 1000).toFixed(1)} s: ${describeUnconsumed(left)}`)
     await Promise.all(this.fleet.live().map((i) => this.fleet.health(i)))
     this.fleet.checkExits()
     const exits = new Map<AppInstance, number | null>()
     for (const i of this.fleet.instances) if (!i.alive) exits.set(i, await i.exited)
     await Promise.all(this.fleet.live().map(async (i) => exits.set(i, await i.stop())))
     this.note('action', `stopped every instance cleanly; verifying`)
-    const names = { prefix: this.prefix, applicationId: this.tag }
     const verdict = this.app === 'payments' ? await verifyPayments(this.kafka, names) : await verifyAuction(this.kafka, names)
     if (!verdict.ok || this.fleet.unexpectedExits.length > 0 || this.options.keep) this.keepLogs()
     return {

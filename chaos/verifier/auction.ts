@@ -9,6 +9,7 @@
  * plus the DLQ and open-transaction checks. The rules are re-derived here, not imported.
  */
 import type { Kafka } from 'kafkajs'
+import { consumedInvariant, unconsumed } from './progress.ts'
 import { readTopics } from './read.ts'
 import type { TopicRecord } from './read.ts'
 import { cents, deadLetterCheck, existing, finite, json, noOpenTransactions, object, sourceOf } from './inputs.ts'
@@ -83,8 +84,16 @@ function invalidAccepted(bid: OracleBid, item: OracleItem | undefined): string |
   return undefined
 }
 
+/** The topics the app's consumer group reads (its repartition topics aside). */
+export function auctionSources(names: AuctionTopics): string[] {
+  const t = auctionTopics(names)
+  return [t.submissions, t.bids, t.items, t.complete]
+}
+
 export async function verifyAuction(kafka: Kafka, names: AuctionTopics): Promise<Verdict> {
   const t = auctionTopics(names)
+  // Read first: with records left unconsumed, an output invariant that fails is a stall, not a loss.
+  const progress = consumedInvariant(names.applicationId, await unconsumed(kafka, names.applicationId, auctionSources(names)))
   const optional = await existing(kafka, [t.libraryDlq])
   const topics = [t.submissions, t.bids, t.items, t.history, t.complete, t.results, t.rejected, t.dlq, ...optional]
   const read = await readTopics(kafka, topics)
@@ -176,6 +185,7 @@ export async function verifyAuction(kafka: Kafka, names: AuctionTopics): Promise
   const inputs = new Set([...of(t.submissions), ...of(t.bids)].map(sourceOf))
   const acceptedCount = [...accepted.values()].reduce((n, l) => n + l.length, 0)
   const invariants: Invariant[] = [
+    progress,
     { name: 'A0 every item and bid has exactly one outcome', ok: a0.length === 0, detail: `${num(itemIds.size)} items, ${num(bids.size)} bids (readable), ${a0.length} wrong${sample(a0)}` },
     { name: 'A1 exactly one completion (and one result) per listed item', ok: a1.length === 0 && listed.length > 0, detail: `${num(listed.length)} listed, ${num(completions.size)} completed, ${a1.length} wrong${sample(a1)}` },
     { name: 'A2 no bid accepted after its item closed (and none invalid)', ok: a2.length === 0, detail: `${num(acceptedCount)} accepted, ${a2.length} violations${sample(a2)}` },

@@ -14,6 +14,7 @@ import type { Kafka } from 'kafkajs'
 import { readTopics } from './read.ts'
 import type { TopicRecord } from './read.ts'
 import { cents, deadLetterCheck, existing, finite, int64, json, lastValues, noOpenTransactions, object, sourceOf, text } from './inputs.ts'
+import { consumedInvariant, unconsumed } from './progress.ts'
 import { num, sample, verdict } from './verdict.ts'
 import type { Invariant, Verdict } from './verdict.ts'
 
@@ -60,8 +61,16 @@ export function classifyRequest(input: TopicRecord, accounts: ReadonlyMap<string
   return { kind: 'valid', from: from ?? (r.from as string), to: to ?? (r.to as string), amount, ...ids }
 }
 
+/** The topics the app's consumer group reads (its repartition topics aside). */
+export function paymentsSources(names: PaymentsTopics): string[] {
+  const t = paymentsTopics(names)
+  return [t.inflight, t.payment, t.rejected, t.complete]
+}
+
 export async function verifyPayments(kafka: Kafka, names: PaymentsTopics): Promise<Verdict> {
   const t = paymentsTopics(names)
+  // Read first: with records left unconsumed, an output invariant that fails is a stall, not a loss.
+  const progress = consumedInvariant(names.applicationId, await unconsumed(kafka, names.applicationId, paymentsSources(names)))
   const optional = await existing(kafka, [t.libraryDlq, t.inflightBalance, t.ledger, t.confirmed])
   const topics = [t.accounts, t.inflight, t.payment, t.complete, t.rejected, t.dlq, ...optional]
   const read = await readTopics(kafka, topics)
@@ -164,6 +173,7 @@ export async function verifyPayments(kafka: Kafka, names: PaymentsTopics): Promi
   const inputs = new Set(of(t.inflight).map(sourceOf))
   const valid = requests.filter((r) => r.kind === 'valid').length
   const invariants: Invariant[] = [
+    progress,
     {
       name: 'P1 money is conserved: Σ confirmed balances = opening total',
       ok: confirmedTotal === openingTotal && accounts.size > 0,

@@ -93,55 +93,7 @@ export async function readTopics(kafka: Kafka, topics: ReadonlyArray<string>, ti
     for (const topic of topics) {
       await cluster.addTargetTopic(topic)
       for (const { partitionId: partition } of cluster.findTopicPartitionMetadata(topic)) {
-        const end = ends.get(`${topic}:${partition}`) ?? 0
-        const held = new Map<string, TopicRecord[]>()
-        const records = out.get(topic)!
-        for (let offset = 0; offset < end; ) {
-          if (Date.now() > deadline) throw new Error(`reading ${topic}-${partition} stuck at ${offset} of ${end} after ${timeoutMs} ms`)
-          const leader = Object.keys(cluster.findLeaderForPartitions(topic, [partition]))[0]
-          if (leader === undefined) throw new Error(`${topic}-${partition} has no leader`)
-          const broker = await cluster.findBroker({ nodeId: leader })
-          const { responses } = await broker.fetch({
-            isolationLevel: 0,
-            maxWaitTime: 100,
-            minBytes: 1,
-            maxBytes: 16 << 20,
-            topics: [{ topic, partitions: [{ partition, fetchOffset: String(offset), maxBytes: 16 << 20 }] }],
-          })
-          const fetched = responses[0]?.partitions[0]
-          if (fetched === undefined || fetched.errorCode !== 0) throw new Error(`fetch ${topic}-${partition} at ${offset}: error ${fetched?.errorCode}`)
-          const before = offset
-          for (const m of fetched.messages) {
-            const at = Number(m.offset)
-            if (at < offset) continue
-            offset = at + 1
-            if (at >= end) break
-            const batch = m.batchContext
-            const producer = batch === undefined ? '' : String(batch.producerId)
-            if (m.isControlRecord) {
-              // A marker's key: version (int16), type (int16: 0 abort, 1 commit).
-              const commit = m.key !== null && m.key.length >= 4 && m.key.readInt16BE(2) === 1
-              const txn = held.get(producer) ?? []
-              held.delete(producer)
-              if (commit) records.push(...txn)
-              continue
-            }
-            const headers: { [name: string]: string | undefined } = {}
-            for (const [name, v] of Object.entries(m.headers ?? {})) headers[name] = v === undefined ? undefined : Array.isArray(v) ? String(v[0]) : String(v)
-            const record: TopicRecord = { topic, partition, offset: at, timestamp: Number(m.timestamp), key: m.key, value: m.value, headers }
-            if (batch?.inTransaction === true) {
-              const txn = held.get(producer)
-              if (txn) txn.push(record)
-              else held.set(producer, [record])
-            } else records.push(record)
-          }
-          // A fetch that moved nothing past markers-only batches: step over what it covered.
-          if (offset === before) {
-            const last = fetched.messages.at(-1)
-            if (last === undefined) break
-            offset = Number(last.offset) + 1
-          }
-        }
+        out.get(topic)!.push(...(await readPartition(cluster, topic, partition, 0, ends.get(`${topic}:${partition}`) ?? 0, deadline)))
       }
       out.get(topic)!.sort((a, b) => a.partition - b.partition || a.offset - b.offset)
     }
@@ -150,6 +102,87 @@ export async function readTopics(kafka: Kafka, topics: ReadonlyArray<string>, ti
     await cluster.disconnect()
   }
 }
+
+/**
+ * The committed records of `topic`-`partition` from `from` (a consumer group's committed offset,
+ * say) up to its end: what a read_committed consumer starting there would still be handed.
+ */
+export async function readPartitionFrom(kafka: Kafka, topic: string, partition: number, from: number, timeoutMs = 60_000): Promise<TopicRecord[]> {
+  const end = (await endOffsets(kafka, [topic], 'read_uncommitted')).get(`${topic}:${partition}`) ?? 0
+  const cluster = rawCluster(kafka)
+  await cluster.connect()
+  try {
+    await cluster.addTargetTopic(topic)
+    return await readPartition(cluster, topic, partition, from, end, Date.now() + timeoutMs)
+  } finally {
+    await cluster.disconnect()
+  }
+}
+
+/**
+ * One partition's committed records in [from, end). A transaction begun before `from` is resolved
+ * by its marker all the same; a fetch below the log start (a purged repartition topic) starts at
+ * the log start instead.
+ */
+async function readPartition(cluster: RawCluster, topic: string, partition: number, from: number, end: number, deadline: number): Promise<TopicRecord[]> {
+  const held = new Map<string, TopicRecord[]>()
+  const records: TopicRecord[] = []
+  for (let offset = from; offset < end; ) {
+    if (Date.now() > deadline) throw new Error(`reading ${topic}-${partition} stuck at ${offset} of ${end}`)
+    const leader = Object.keys(cluster.findLeaderForPartitions(topic, [partition]))[0]
+    if (leader === undefined) throw new Error(`${topic}-${partition} has no leader`)
+    const broker = await cluster.findBroker({ nodeId: leader })
+    const { responses } = await broker.fetch({
+      isolationLevel: 0,
+      maxWaitTime: 100,
+      minBytes: 1,
+      maxBytes: 16 << 20,
+      topics: [{ topic, partitions: [{ partition, fetchOffset: String(offset), maxBytes: 16 << 20 }] }],
+    })
+    const fetched = responses[0]?.partitions[0]
+    if (fetched !== undefined && fetched.errorCode === OFFSET_OUT_OF_RANGE && fetched.logStartOffset !== undefined && Number(fetched.logStartOffset) > offset) {
+      offset = Number(fetched.logStartOffset)
+      continue
+    }
+    if (fetched === undefined || fetched.errorCode !== 0) throw new Error(`fetch ${topic}-${partition} at ${offset}: error ${fetched?.errorCode}`)
+    const before = offset
+    for (const m of fetched.messages) {
+      const at = Number(m.offset)
+      if (at < offset) continue
+      offset = at + 1
+      if (at >= end) break
+      const batch = m.batchContext
+      const producer = batch === undefined ? '' : String(batch.producerId)
+      if (m.isControlRecord) {
+        // A marker's key: version (int16), type (int16: 0 abort, 1 commit).
+        const commit = m.key !== null && m.key.length >= 4 && m.key.readInt16BE(2) === 1
+        const txn = held.get(producer) ?? []
+        held.delete(producer)
+        if (commit) records.push(...txn)
+        continue
+      }
+      const headers: { [name: string]: string | undefined } = {}
+      for (const [name, v] of Object.entries(m.headers ?? {})) headers[name] = v === undefined ? undefined : Array.isArray(v) ? String(v[0]) : String(v)
+      const record: TopicRecord = { topic, partition, offset: at, timestamp: Number(m.timestamp), key: m.key, value: m.value, headers }
+      if (batch?.inTransaction === true) {
+        const txn = held.get(producer)
+        if (txn) txn.push(record)
+        else held.set(producer, [record])
+      } else records.push(record)
+    }
+    // A fetch that moved nothing past markers-only batches: step over what it covered.
+    if (offset === before) {
+      const last = fetched.messages.at(-1)
+      // Nothing at all below the end: never read on as if the partition ended here (a short read
+      // would pass for lost records); ask again until the deadline.
+      if (last === undefined) await new Promise((resolve) => setTimeout(resolve, 200))
+      else offset = Number(last.offset) + 1
+    }
+  }
+  return records
+}
+
+const OFFSET_OUT_OF_RANGE = 1
 
 interface RawMessage {
   readonly offset: string
@@ -168,7 +201,7 @@ interface RawCluster {
   findTopicPartitionMetadata(topic: string): Array<{ partitionId: number }>
   findLeaderForPartitions(topic: string, partitions: number[]): { [nodeId: string]: number[] }
   findBroker(node: { nodeId: string }): Promise<{
-    fetch(request: object): Promise<{ responses: Array<{ partitions: Array<{ errorCode: number; messages: RawMessage[] }> }> }>
+    fetch(request: object): Promise<{ responses: Array<{ partitions: Array<{ errorCode: number; logStartOffset?: string; messages: RawMessage[] }> }> }>
   }>
 }
 
