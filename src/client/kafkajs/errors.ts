@@ -59,9 +59,23 @@ export function isRebalancing(error: unknown): boolean {
  * kafkajs's errors for "the broker is not there right now", by name (its subclasses rename
  * themselves): a request in flight when the broker dies fails with `KafkaJSConnectionClosedError`
  * (a `KafkaJSConnectionError` subclass), a broker missing from the metadata during a restart
- * with `KafkaJSBrokerNotFound` — kafkajs's own consumer treats both as "reconnect".
+ * with `KafkaJSBrokerNotFound` — kafkajs's own consumer treats both as "reconnect". kafkajs calls
+ * a coordinator lookup that ran out of retries (`KafkaJSGroupCoordinatorNotFound`) and a lock
+ * wait that timed out non-retriable; in Java they are COORDINATOR_NOT_AVAILABLE and a
+ * TimeoutException, both retried within task.timeout.ms — as here.
  */
-const UNREACHABLE = new Set(['KafkaJSNumberOfRetriesExceeded', 'KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSBrokerNotFound', 'KafkaJSRequestTimeoutError'])
+const UNREACHABLE = new Set([
+  'KafkaJSNumberOfRetriesExceeded',
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSGroupCoordinatorNotFound',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSTopicMetadataNotLoaded',
+  'KafkaJSNoBrokerAvailableError',
+  'KafkaJSLockTimeout',
+])
 
 function isRetriable(error: unknown): boolean {
   for (const e of chain(error)) {

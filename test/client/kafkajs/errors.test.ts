@@ -16,6 +16,13 @@ test('the broker unreachable or gone mid-request is retriable, however kafkajs n
     ['connection closed', new kafkajs.KafkaJSConnectionClosedError!('Closed connection', { host: '127.0.0.1', port: 9092 })],
     ['broker not in the metadata', new kafkajs.KafkaJSBrokerNotFound!('Broker 1 not found in the cached metadata')],
     ['request timeout', new kafkajs.KafkaJSRequestTimeoutError!('Request Produce(key: 0, version: 7) timed out')],
+    // The coordinator lookup after a broker restart, before the group's coordinator is loaded
+    // (seen as a fatal `sendOffsets: Failed to find group coordinator` in a broker-bounce run).
+    ['group coordinator not found', new kafkajs.KafkaJSGroupCoordinatorNotFound!('Failed to find group coordinator')],
+    ['metadata not loaded', new kafkajs.KafkaJSMetadataNotLoaded!('Cluster metadata not loaded')],
+    ['topic metadata not loaded', new kafkajs.KafkaJSTopicMetadataNotLoaded!('Topic metadata not loaded', { topic: 't' })],
+    ['no broker available', new kafkajs.KafkaJSNoBrokerAvailableError!('No broker available')],
+    ['lock timeout', new kafkajs.KafkaJSLockTimeout!('Timeout while acquiring lock (1 waiting locks)')],
     ['retries exhausted', new kafkajs.KafkaJSNumberOfRetriesExceeded!(new kafkajs.KafkaJSConnectionError!('Connection error'), { retryCount: 5, retryTime: 3000 })],
   ]
   for (const [what, error] of cases) {
