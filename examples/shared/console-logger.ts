@@ -1,12 +1,24 @@
 import type { Logger } from 'kstreams'
 
-/** Warnings and errors on stderr, one line each; the runtime's info lines would drown the progress. */
-export function consoleLogger(bindings: object = {}): Logger {
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const
+type Level = (typeof LEVELS)[number]
+
+/**
+ * One line per entry on stderr, from `KSTREAMS_LOG_LEVEL` up (default `warn`: the runtime's info
+ * lines would drown the progress; `info` or `debug` to follow rebalances and commits).
+ */
+export function consoleLogger(bindings: object = {}, level: Level = envLevel()): Logger {
   const noop = (): void => {}
-  const line = (level: string) => (obj: object, msg?: string): void => {
+  const line = (name: Level) => LEVELS.indexOf(name) < LEVELS.indexOf(level) ? noop : (obj: object, msg?: string): void => {
     const { err, ...rest } = { ...bindings, ...obj } as { err?: unknown }
     const cause = err instanceof Error ? ` (${err.name}: ${err.message})` : err !== undefined ? ` (${String(err)})` : ''
-    process.stderr.write(`${level} ${msg ?? ''}${cause} ${JSON.stringify(rest)}\n`)
+    const at = name === 'warn' || name === 'error' ? '' : `${new Date().toISOString().slice(11, 23)} `
+    process.stderr.write(`${at}${name} ${msg ?? ''}${cause} ${JSON.stringify(rest)}\n`)
   }
-  return { trace: noop, debug: noop, info: noop, warn: line('warn'), error: line('error'), child: (b) => consoleLogger({ ...bindings, ...b }) }
+  return { trace: line('trace'), debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error'), child: (b) => consoleLogger({ ...bindings, ...b }, level) }
+}
+
+function envLevel(): Level {
+  const wanted = process.env.KSTREAMS_LOG_LEVEL as Level | undefined
+  return wanted !== undefined && LEVELS.includes(wanted) ? wanted : 'warn'
 }
