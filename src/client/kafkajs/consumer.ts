@@ -88,6 +88,8 @@ export class KafkaJsConsumer implements Consumer {
     const { groupId, topics } = this.#config
     const consumer = this.#kafka.consumer({
       groupId,
+      // kafkajs's own default retries; restarts after a crash are the membership's (see there).
+      retry: { retries: 5, restartOnFailure: this.#membership.restartOnFailure },
       partitionAssigners: [
         withJoinGate(toKafkaJsAssigner(this.#config.assignor ?? rangeAssignor, (r) => this.#membership.leaderAssigned(r)), {
           groupId,
@@ -260,7 +262,12 @@ export class KafkaJsConsumer implements Consumer {
 
   async #rejoin(): Promise<void> {
     await this.#membership.rejoining()
-    if (this.#consumer && !this.#closing) this.#run(this.#consumer)
+    if (!this.#consumer || this.#closing) return
+    // No runner may be left when run() starts one (kafkajs ignores run() while one runs, and a
+    // crash noticed after a rejoin began would leave that runner's join unheard): stop is a no-op
+    // when none runs.
+    await this.#consumer.stop().catch((error: unknown) => this.#logger.warn({ err: error }, 'stopping the previous runner failed'))
+    this.#run(this.#consumer)
   }
 
   #fail(error: unknown): void {

@@ -7,6 +7,10 @@ import { translateError } from './errors.ts'
 import { assignedPartitions, followerUserData, type LeaderAssignment } from './group-assignor.ts'
 import type { RebalanceSteps } from './rebalance-steps.ts'
 
+/** The first rejoin after a crash waits this long (kafkajs's own initial retry time); doubling. */
+const REJOIN_BACKOFF_MS = 300
+const MAX_REJOIN_BACKOFF_MS = 10_000
+
 /** What the membership needs from its consumer. */
 export interface MembershipHost {
   readonly config: ConsumerConfig
@@ -28,6 +32,14 @@ export interface MembershipHost {
  * what each join assigned (handed to the rebalance steps with the assignor's user data), crashes,
  * and leaving on purpose — to force a rebalance, or after not polling within the max poll
  * interval — until the next `poll()` revokes and joins again.
+ *
+ * Only `poll()` ever starts kafkajs's runner again. kafkajs would restart a crashed runner itself,
+ * from a timer set at the end of its crash handling; when the runtime left and rejoined meanwhile
+ * (a broker outage does both), that timer started a second runner beside ours, overwriting
+ * kafkajs's handle on the first. The two members of one process then took turns losing their
+ * sessions (UNKNOWN_MEMBER_ID every session timeout) and the tasks barely ran, for minutes after
+ * a broker bounce (docs/chaos.md, finding 8). So `restartOnFailure` answers no, and a retriable
+ * crash counts as having left the group: the next poll, after a backoff, joins again.
  */
 export class GroupMembership {
   readonly #host: MembershipHost
@@ -38,6 +50,10 @@ export class GroupMembership {
   /** Set while out of the group on purpose: settles when kafkajs has left. */
   #left: Promise<void> | undefined
   #leaderAssignment: LeaderAssignment | undefined
+  /** kafkajs asked whether to restart after a retriable crash (its CRASH event follows). */
+  #crashRetriable = false
+  /** Crashes since the last join: the rejoin backoff grows with them. */
+  #crashes = 0
 
   constructor(host: MembershipHost) {
     this.#host = host
@@ -89,6 +105,15 @@ export class GroupMembership {
     this.#stopRunner()
   }
 
+  /**
+   * kafkajs's `retry.restartOnFailure`: called, after kafkajs stopped its runner and disconnected,
+   * only for a crash it deems retriable. Never restart from kafkajs's timer (see the class).
+   */
+  restartOnFailure = async (): Promise<boolean> => {
+    this.#crashRetriable = true
+    return false
+  }
+
   /** Once kafkajs has left: the caller runs it again, which joins as a new member. */
   async rejoining(): Promise<void> {
     await this.#left
@@ -96,7 +121,7 @@ export class GroupMembership {
   }
 
   /**
-   * A call on kafkajs's consumer group (pause, resume, seek). Between a crash and kafkajs's own restart (a broker
+   * A call on kafkajs's consumer group (pause, resume, seek). Between a crash and the rejoin (a broker
    * outage) there is none and kafkajs throws "not initialized": the assignment the call was for
    * is being revoked (the crash queued the revoke), so this is retriable, not fatal. Not skipped
    * either: a task created without its seek to the committed offsets, then kept across the next
@@ -122,9 +147,8 @@ export class GroupMembership {
   }
 
   #stopRunner(): void {
-    // Not a member: kafkajs is restarting after a crash (a broker outage) or has not joined yet,
-    // and its next join is a fresh one anyway. Stopping it now would race that restart (a stop
-    // during kafkajs's start() leaves its runner orphaned or starts a second one).
+    // Not a member: kafkajs crashed (the next poll joins again) or has not joined yet, and its
+    // next join is a fresh one anyway.
     const consumer = this.#host.consumer()
     if (!consumer || !this.#member) return
     this.#member = false
@@ -134,6 +158,7 @@ export class GroupMembership {
 
   #onGroupJoin(payload: ConsumerGroupJoinEvent['payload']): void {
     this.#member = true
+    this.#crashes = 0
     this.#generation = undefined
     const partitions = assignedPartitions(payload.memberAssignment)
     const { config, logger } = this.#host
@@ -148,11 +173,21 @@ export class GroupMembership {
     this.#host.steps.assign(partitions, userData)
   }
 
-  #onCrash({ error, restart }: ConsumerCrashEvent['payload']): void {
+  #onCrash({ error }: ConsumerCrashEvent['payload']): void {
+    const retriable = this.#crashRetriable
+    this.#crashRetriable = false
     this.#member = false
     this.#host.steps.revoke()
     if (this.#host.closing()) return
-    this.#host.logger.warn({ err: error, restart }, 'kafkajs consumer crashed')
-    if (!restart) this.#host.fail(error)
+    if (!retriable) {
+      this.#host.logger.warn({ err: error }, 'kafkajs consumer crashed')
+      this.#host.fail(error)
+      return
+    }
+    // kafkajs's runner has stopped and its connections are closed (CRASH comes after both): out
+    // of the group until the next poll(), which joins again once the backoff has passed.
+    const backoffMs = Math.min(REJOIN_BACKOFF_MS * 2 ** this.#crashes++, MAX_REJOIN_BACKOFF_MS)
+    this.#host.logger.warn({ err: error, rejoinInMs: backoffMs }, 'kafkajs consumer crashed: joining the group again on a later poll')
+    this.#left ??= new Promise((resolve) => setTimeout(resolve, backoffMs))
   }
 }
