@@ -13,9 +13,18 @@ export function consoleLogger(bindings: object = {}, level: Level = envLevel()):
     const { err, ...rest } = { ...bindings, ...obj } as { err?: unknown }
     const cause = err instanceof Error ? ` (${err.name}: ${err.message})` : err !== undefined ? ` (${String(err)})` : ''
     const at = name === 'warn' || name === 'error' ? '' : `${new Date().toISOString().slice(11, 23)} `
-    process.stderr.write(`${at}${name} ${msg ?? ''}${cause} ${JSON.stringify(rest)}\n`)
+    process.stderr.write(`${at}${name} ${msg ?? ''}${cause} ${fields(rest)}\n`)
   }
   return { trace: line('trace'), debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error'), child: (b) => consoleLogger({ ...bindings, ...b }, level) }
+}
+
+/** kafkajs's debug lines carry BigInts (offsets, producer ids), which JSON.stringify refuses. */
+function fields(obj: object): string {
+  try {
+    return JSON.stringify(obj, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))
+  } catch (error) {
+    return `(fields not printable: ${(error as Error).message})`
+  }
 }
 
 function envLevel(): Level {

@@ -59,3 +59,12 @@ test('kafkajs log lines reach the logger through the bridge, as child lines of c
   ])
   assert.ok(!JSON.stringify(lines).includes('hunter2'))
 })
+
+test('a logger that throws on a kafkajs line (a BigInt it cannot serialize) does not fail the request kafkajs was logging', () => {
+  const throwing = (): never => {
+    throw new TypeError('Do not know how to serialize a BigInt')
+  }
+  const logger = { trace: throwing, debug: throwing, info: throwing, warn: throwing, error: throwing, child: () => logger }
+  const log = bridgeLogs(logger)(KAFKAJS_LEVELS.debug)
+  assert.doesNotThrow(() => log({ namespace: 'Connection', level: KAFKAJS_LEVELS.debug, label: 'DEBUG', log: { timestamp: 'now', logger: 'kafkajs', message: 'Response OffsetFetch(key: 9, version: 3)', data: { offset: 12n } } }))
+})

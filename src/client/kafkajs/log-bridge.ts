@@ -49,9 +49,15 @@ export function bridgeLogs(logger: Logger): logCreator {
       // line is rare enough to make sure.
       const fields = redactSecrets(logged) as object
       const target = forNamespace(namespace)
-      if (routine(namespace, message)) target.debug(fields, message)
-      else if (level === KAFKAJS_LEVELS.error) target.error(fields, message)
-      else if (level === KAFKAJS_LEVELS.warn) target.warn(fields, message)
-      else target.debug(fields, message)
+      // kafkajs logs from inside its requests: a logger that throws (a field it cannot
+      // serialize) must not fail the request it was describing.
+      try {
+        if (routine(namespace, message)) target.debug(fields, message)
+        else if (level === KAFKAJS_LEVELS.error) target.error(fields, message)
+        else if (level === KAFKAJS_LEVELS.warn) target.warn(fields, message)
+        else target.debug(fields, message)
+      } catch {
+        // nothing sensible to do with a log line the logger refused
+      }
     }
 }
