@@ -46,6 +46,9 @@ export interface InstanceOptions {
   readonly env?: NodeJS.ProcessEnv
 }
 
+/** Characters of an instance's newest output kept (a debug-level run writes megabytes). */
+const OUTPUT_KEPT = 4_000_000
+
 export class AppInstance {
   readonly name: string
   readonly child: ChildProcess
@@ -68,7 +71,7 @@ export class AppInstance {
     const marker = options.app === 'payments' ? /HTTP: (http:\/\/\S+?)\/accounts/ : /HTTP: (http:\/\/\S+?)\/items/
     this.url = new Promise((resolve, reject) => {
       this.child.stdout!.on('data', (chunk: Buffer) => {
-        if (this.output.length < 2_000_000) this.output += chunk.toString()
+        this.#append(chunk)
         const m = marker.exec(this.output)
         if (m) resolve(m[1]!)
       })
@@ -77,11 +80,17 @@ export class AppInstance {
         const lines = text.split('\n')
         this.#stderrTail = lines.pop() ?? ''
         this.stderrLines.push(...lines)
-        if (this.output.length < 2_000_000) this.output += chunk.toString()
+        this.#append(chunk)
       })
       void this.exited.then((code) => reject(new Error(`${this.name} exited (${code}) before serving:\n${this.output.slice(-4000)}`)))
     })
     this.url.catch(() => {}) // observed through health() and the exit code
+  }
+
+  /** Output kept for the logs: the head (start-up) and the newest lines, where a failure shows. */
+  #append(chunk: Buffer): void {
+    this.output += chunk.toString()
+    if (this.output.length > 2 * OUTPUT_KEPT) this.output = `${this.output.slice(0, 20_000)}\n[… output cut …]\n${this.output.slice(-OUTPUT_KEPT)}`
   }
 
   get pid(): number {
