@@ -198,10 +198,12 @@ export async function startOwnBroker(): Promise<OwnBroker> {
   const services = (...args: string[]) => spawnSync('bash', [join(root, 'infra', 'services.sh'), ...args], { env, cwd: root, encoding: 'utf8' })
   const started = services('start', 'kafka')
   if (started.status !== 0) {
+    // Read before the home goes: services.sh prints only the log's tail (the shutdown, mostly).
+    const errors = errorsSince(join(home, 'logs', 'kafka.out'), 0)
     services('stop', 'kafka')
     rmSync(home, { recursive: true, force: true })
     rmSync(lock, { force: true })
-    throw new Error(`could not start a chaos broker on ports ${ports.join(', ')}:\n${started.stdout}\n${started.stderr}`)
+    throw new Error(`could not start a chaos broker on ports ${ports.join(', ')}:\n${started.stdout}\n${started.stderr}\nerrors it logged:\n${errors}`)
   }
   const pidFile = join(home, 'run', 'kafka.pid')
   const log = join(home, 'logs', 'kafka.out')
