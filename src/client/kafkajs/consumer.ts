@@ -58,6 +58,8 @@ export class KafkaJsConsumer implements Consumer {
   #fatal: KafkaClientError | undefined
   #closing: Promise<void> | undefined
   #closed = false
+  /** The last `consumer.run()`: settles once its runner joined or crashed. */
+  #running: Promise<void> = Promise.resolve()
 
   constructor(kafka: Kafka, config: ConsumerConfig, options: KafkaJsConsumerOptions) {
     this.#kafka = kafka
@@ -75,6 +77,7 @@ export class KafkaJsConsumer implements Consumer {
       logger: this.#logger,
       maxPollIntervalMs: options.rebalanceTimeout,
       consumer: () => this.#consumer,
+      started: () => this.#running,
       admin: () => this.#adminClient(),
       closing: () => this.#closing !== undefined,
       fail: (error) => this.#fail(error),
@@ -238,7 +241,7 @@ export class KafkaJsConsumer implements Consumer {
 
   /** run() settles only after the first join, which may wait for other members to poll: not awaited. */
   #run(consumer: KafkaJsConsumerClient): void {
-    consumer
+    this.#running = consumer
       .run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -264,8 +267,10 @@ export class KafkaJsConsumer implements Consumer {
     await this.#membership.rejoining()
     if (!this.#consumer || this.#closing) return
     // No runner may be left when run() starts one (kafkajs ignores run() while one runs, and a
-    // crash noticed after a rejoin began would leave that runner's join unheard): stop is a no-op
-    // when none runs.
+    // crash noticed after a rejoin began would leave that runner's join unheard). kafkajs's stop()
+    // during a runner's start (connecting, joining) does nothing, and the runner then runs on,
+    // unowned: a second member of this process. So the last start settles first.
+    await this.#running
     await this.#consumer.stop().catch((error: unknown) => this.#logger.warn({ err: error }, 'stopping the previous runner failed'))
     this.#run(this.#consumer)
   }

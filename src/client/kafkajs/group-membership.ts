@@ -20,6 +20,8 @@ export interface MembershipHost {
   readonly maxPollIntervalMs: number
   /** kafkajs's consumer once connected. */
   consumer(): KafkaJsConsumerClient | undefined
+  /** Settles once the last `consumer.run()`'s runner has joined or crashed (see #stopRunner). */
+  started(): Promise<void>
   admin(): KafkaJsAdmin
   closing(): boolean
   /** kafkajs's consumer crashed and will not restart: the consumer is done. */
@@ -153,7 +155,12 @@ export class GroupMembership {
     if (!consumer || !this.#member) return
     this.#member = false
     this.#host.steps.revoke()
-    this.#left = consumer.stop().catch((error: unknown) => this.#host.logger.warn({ err: error }, 'leaving the group failed'))
+    // kafkajs's stop() during its runner's start does nothing; GROUP_JOIN comes just before the
+    // start ends, so let it end.
+    this.#left = this.#host
+      .started()
+      .then(() => consumer.stop())
+      .catch((error: unknown) => this.#host.logger.warn({ err: error }, 'leaving the group failed'))
   }
 
   #onGroupJoin(payload: ConsumerGroupJoinEvent['payload']): void {
