@@ -91,7 +91,7 @@ export class KafkaJsConsumer implements Consumer {
     const { groupId, topics } = this.#config
     const consumer = this.#kafka.consumer({
       groupId,
-      // kafkajs's own default retries; restarts after a crash are the membership's (see there).
+      // kafkajs's default retries; restarts after a crash are the membership's.
       retry: { retries: 5, restartOnFailure: this.#membership.restartOnFailure },
       partitionAssigners: [
         withJoinGate(toKafkaJsAssigner(this.#config.assignor ?? rangeAssignor, (r) => this.#membership.leaderAssigned(r)), {
@@ -233,7 +233,10 @@ export class KafkaJsConsumer implements Consumer {
     } finally {
       this.#buffer.release()
       this.#membership.closed()
-      await Promise.allSettled([this.#consumer?.disconnect(), this.#admin?.close()])
+      const consumer = this.#consumer
+      await Promise.allSettled([consumer?.disconnect(), this.#admin?.close()])
+      // A runner still starting outlives that disconnect (see #rejoin): disconnect once more after.
+      void this.#running.then(() => consumer?.disconnect()).catch(() => {})
       this.#closed = true
       this.#buffer.wake()
     }
@@ -266,10 +269,8 @@ export class KafkaJsConsumer implements Consumer {
   async #rejoin(): Promise<void> {
     await this.#membership.rejoining()
     if (!this.#consumer || this.#closing) return
-    // No runner may be left when run() starts one (kafkajs ignores run() while one runs, and a
-    // crash noticed after a rejoin began would leave that runner's join unheard). kafkajs's stop()
-    // during a runner's start (connecting, joining) does nothing, and the runner then runs on,
-    // unowned: a second member of this process. So the last start settles first.
+    // No runner may be left when run() starts one (kafkajs ignores run() while one runs). Its
+    // stop() during a start does nothing, and that runner would run on unowned: let it settle.
     await this.#running
     await this.#consumer.stop().catch((error: unknown) => this.#logger.warn({ err: error }, 'stopping the previous runner failed'))
     this.#run(this.#consumer)
