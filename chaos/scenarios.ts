@@ -212,6 +212,8 @@ export async function runScenario(options: ScenarioOptions): Promise<RunReport> 
     return await run.finish()
   } finally {
     await run.cleanUp()
+    // Killed first: its data is thrown away anyway, and a graceful stop can take a minute.
+    await broker?.kill().catch(() => {})
     await broker?.stop()
   }
 }
