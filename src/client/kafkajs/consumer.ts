@@ -5,7 +5,7 @@ import { ClientClosedError, CommitFailedError, KafkaClientError } from '../error
 import type { Consumer, ConsumerConfig, ConsumerRecord, OffsetRange, TopicPartition, TopicPartitionOffset } from '../port.ts'
 import { partitionKey } from '../port.ts'
 import { KafkaJsAdmin } from './admin.ts'
-import { batchHandoff } from './batch-handoff.ts'
+import { batchHandoff, settledWithin } from './batch-handoff.ts'
 import { translateCommitError, translateError } from './errors.ts'
 import { FetchBuffer } from './fetch-buffer.ts'
 import { toKafkaJsAssigner } from './group-assignor.ts'
@@ -14,6 +14,9 @@ import { PollInterval } from './poll-interval.ts'
 import { withJoinGate } from './join-gate.ts'
 import { RebalanceSteps } from './rebalance-steps.ts'
 import { groupByTopic } from './records.ts'
+
+/** The longest close() waits for a runner still joining (Java's consumer closes within 30 s). */
+const CLOSE_WAIT_MS = 30_000
 
 export interface KafkaJsConsumerOptions {
   readonly sessionTimeout: number
@@ -140,7 +143,7 @@ export class KafkaJsConsumer implements Consumer {
       if (this.#membership.left) {
         // Revoke first: commits made for partitions this member has lost must fail, not land.
         await this.#steps.run()
-        await this.#rejoin()
+        if (this.#membership.rejoinDelay() === 0) await this.#rejoin()
       }
       const deadline = Date.now() + maxWaitMs
       for (;;) {
@@ -234,6 +237,9 @@ export class KafkaJsConsumer implements Consumer {
       this.#buffer.release()
       this.#membership.closed()
       const consumer = this.#consumer
+      // kafkajs's disconnect() during a runner's start leaves that runner running, unowned: let the
+      // start settle first (the join gate holds nothing now), for a bounded time.
+      await settledWithin(this.#running, Math.min(CLOSE_WAIT_MS, this.#options.rebalanceTimeout))
       await Promise.allSettled([consumer?.disconnect(), this.#admin?.close()])
       // A runner still starting outlives that disconnect (see #rejoin): disconnect once more after.
       void this.#running.then(() => consumer?.disconnect()).catch(() => {})
@@ -273,11 +279,15 @@ export class KafkaJsConsumer implements Consumer {
     // stop() during a start does nothing, and that runner would run on unowned: let it settle.
     await this.#running
     await this.#consumer.stop().catch((error: unknown) => this.#logger.warn({ err: error }, 'stopping the previous runner failed'))
+    // A close, or a crash of the start just waited for, meanwhile: the rejoin is theirs now.
+    if (this.#closing || this.#membership.left) return
     this.#run(this.#consumer)
   }
 
   #fail(error: unknown): void {
-    this.#fatal ??= translateError(error, `consumer of group "${this.#config.groupId}" stopped`)
+    // Final, whatever the error: nothing clears #fatal, so a retriable one would be retried forever.
+    const e = translateError(error, `consumer of group "${this.#config.groupId}" stopped`)
+    this.#fatal ??= e.retriable ? new KafkaClientError(e.message, { cause: error, retriable: false }) : e
     this.#buffer.wake()
   }
 

@@ -77,6 +77,11 @@ const UNREACHABLE = new Set([
   'KafkaJSLockTimeout',
 ])
 
+/** A kafkajs error the adapter reports as retriable (see UNREACHABLE), whatever kafkajs calls it. */
+export function isRetriableKafkaJsError(error: unknown): boolean {
+  return isRetriable(error)
+}
+
 function isRetriable(error: unknown): boolean {
   for (const e of chain(error)) {
     if (e.name !== undefined && UNREACHABLE.has(e.name)) return true

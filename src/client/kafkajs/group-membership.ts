@@ -3,7 +3,7 @@ import type { Logger } from '../../instrumentation/logger.ts'
 import { KafkaClientError } from '../errors.ts'
 import type { ConsumerConfig } from '../port.ts'
 import type { KafkaJsAdmin } from './admin.ts'
-import { translateError } from './errors.ts'
+import { isRetriableKafkaJsError, translateError } from './errors.ts'
 import { assignedPartitions, followerUserData, type LeaderAssignment } from './group-assignor.ts'
 import type { RebalanceSteps } from './rebalance-steps.ts'
 
@@ -52,10 +52,14 @@ export class GroupMembership {
   /** Set while out of the group on purpose: settles when kafkajs has left. */
   #left: Promise<void> | undefined
   #leaderAssignment: LeaderAssignment | undefined
-  /** kafkajs asked whether to restart after a retriable crash (its CRASH event follows). */
-  #crashRetriable = false
+  /** The crash kafkajs last asked about restarting after (it deems it retriable); its CRASH follows. */
+  #retriableCrash: unknown
   /** Crashes since the last join: the rejoin backoff grows with them. */
   #crashes = 0
+  /** Since when crashes kafkajs calls final but we retry (a coordinator not found) have gone on. */
+  #unsureSince: number | undefined
+  /** No rejoin before this (ms since the epoch): the backoff after a crash. */
+  #rejoinAt = 0
 
   constructor(host: MembershipHost) {
     this.#host = host
@@ -111,9 +115,14 @@ export class GroupMembership {
    * kafkajs's `retry.restartOnFailure`: called, after kafkajs stopped its runner and disconnected,
    * only for a crash it deems retriable. Never restart from kafkajs's timer (see the class).
    */
-  restartOnFailure = async (): Promise<boolean> => {
-    this.#crashRetriable = true
+  restartOnFailure = async (error: Error): Promise<boolean> => {
+    this.#retriableCrash = error
     return false
+  }
+
+  /** How long until the crash backoff allows a rejoin (0: now). poll() never sleeps it out. */
+  rejoinDelay(): number {
+    return Math.max(0, this.#rejoinAt - Date.now())
   }
 
   /** Once kafkajs has left: the caller runs it again, which joins as a new member. */
@@ -164,8 +173,12 @@ export class GroupMembership {
   }
 
   #onGroupJoin(payload: ConsumerGroupJoinEvent['payload']): void {
+    // The join of a runner being stopped (leaving, or closing): its assignment is moot, and
+    // counting it a member would let a leave stop the next runner mid-start.
+    if (this.#left || this.#host.closing()) return
     this.#member = true
     this.#crashes = 0
+    this.#unsureSince = undefined
     this.#generation = undefined
     const partitions = assignedPartitions(payload.memberAssignment)
     const { config, logger } = this.#host
@@ -181,20 +194,28 @@ export class GroupMembership {
   }
 
   #onCrash({ error }: ConsumerCrashEvent['payload']): void {
-    const retriable = this.#crashRetriable
-    this.#crashRetriable = false
+    // kafkajs's own verdict, as the same error it asked about (two crashes may overlap).
+    const kafkaJsRetriable = error === this.#retriableCrash
+    if (kafkaJsRetriable) this.#retriableCrash = undefined
     this.#member = false
     this.#host.steps.revoke()
     if (this.#host.closing()) return
+    // kafkajs calls a coordinator lookup that ran out of retries final; right after a broker
+    // restart it is routine (errors.ts), but it may also hide an authorization failure: retried,
+    // for no longer than the max poll interval without a join.
+    const now = Date.now()
+    if (!kafkaJsRetriable && isRetriableKafkaJsError(error)) this.#unsureSince ??= now
+    const retriable = kafkaJsRetriable || (this.#unsureSince !== undefined && now - this.#unsureSince < this.#host.maxPollIntervalMs)
     if (!retriable) {
       this.#host.logger.warn({ err: error }, 'kafkajs consumer crashed')
       this.#host.fail(error)
       return
     }
     // kafkajs's runner has stopped and its connections are closed (CRASH comes after both): out
-    // of the group until the next poll(), which joins again once the backoff has passed.
+    // of the group until a poll() after the backoff joins again.
     const backoffMs = Math.min(REJOIN_BACKOFF_MS * 2 ** this.#crashes++, MAX_REJOIN_BACKOFF_MS)
     this.#host.logger.warn({ err: error, rejoinInMs: backoffMs }, 'kafkajs consumer crashed: joining the group again on a later poll')
-    this.#left ??= new Promise((resolve) => setTimeout(resolve, backoffMs))
+    this.#rejoinAt = now + backoffMs
+    this.#left ??= Promise.resolve()
   }
 }
