@@ -89,9 +89,15 @@ export class RebalanceSteps {
   async closeRevoking(): Promise<void> {
     const dropped = this.#queue.splice(0)
     this.#owned = false
+    // A rejoin kafkajs starts meanwhile (another member left) asks the join gate, which asks
+    // revoke(): it must wait for this revoke too, or its JoinGroup moves the generation on under
+    // the listener's commits, which then fail and are lost (seen as records counted twice).
+    let closed!: () => void
+    this.#pendingRevoke = new Promise<void>((resolve) => (closed = resolve))
     try {
       await this.#revokeNow()
     } finally {
+      closed()
       this.#pendingRevoke = undefined
       for (const step of dropped) step.done()
     }

@@ -93,3 +93,19 @@ test('closing drops queued steps, revokes what the listener holds, and releases 
   assert.equal(steps.pending, false)
   assert.equal(steps.owns, false)
 })
+
+test('a revoke asked while close() revokes (a rejoin at the join gate) waits for the close\'s revoke to finish', async () => {
+  const { steps, calls } = setup()
+  steps.assign(tps(0, 1), undefined)
+  await steps.run()
+  const closing = steps.closeRevoking()
+  const gate = steps.revoke()
+  assert.ok(gate, 'the join gate gets something to wait for')
+  let gateDone = false
+  void gate.then(() => (gateDone = true))
+  await new Promise((resolve) => setTimeout(resolve, 1))
+  assert.equal(gateDone, false, 'not before the listener has run')
+  await closing
+  await gate
+  assert.deepEqual(calls, ['assigned t-0,t-1', 'revoked t-0,t-1'])
+})
