@@ -59,7 +59,10 @@ test('scale 1 → 3 → 1 while producing: tasks balanced at each step, nothing 
   producing = false
   await producer
   const expected = sorted(await inputCounts(input))
-  const counts = await eventually(async () => sorted(latest(await emittedCounts(output, 'read_uncommitted'))), (c) => JSON.stringify(c) === JSON.stringify(expected), 60_000, `counts of ${produced} records`)
+  const counts = await eventually(async () => sorted(latest(await emittedCounts(output, 'read_uncommitted'))), (c) => JSON.stringify(c) === JSON.stringify(expected), 60_000, `counts of ${produced} records`).catch((error: Error) => {
+    // What the apps warned about (a failed revocation commit shows here) is the diagnosis.
+    throw new Error(`${error.message}\n${apps.map((a) => `--- ${a.name} stderr:\n${a.stderr.slice(-2500)}`).join('\n')}`)
+  })
   assert.deepEqual(counts, expected)
   await first.close()
 })
