@@ -79,10 +79,6 @@ const UNREACHABLE = new Set([
 
 /** A kafkajs error the adapter reports as retriable (see UNREACHABLE), whatever kafkajs calls it. */
 export function isRetriableKafkaJsError(error: unknown): boolean {
-  return isRetriable(error)
-}
-
-function isRetriable(error: unknown): boolean {
   for (const e of chain(error)) {
     if (e.name !== undefined && UNREACHABLE.has(e.name)) return true
     if (e.name === 'KafkaJSProtocolError') return e.retriable === true
@@ -106,7 +102,7 @@ export function translateError(error: unknown, what: string): KafkaClientError {
   // An idempotent producer's sequence numbers out of step with the broker's (after a send cut off
   // by a broker kill): retriable with a new producer, which the runtime creates (streams-producer.ts).
   if (type === 'OUT_OF_ORDER_SEQUENCE_NUMBER' || type === 'UNKNOWN_PRODUCER_ID') return new KafkaClientError(message, { cause: error, retriable: true })
-  return new KafkaClientError(message, { cause: error, retriable: isRetriable(error) })
+  return new KafkaClientError(message, { cause: error, retriable: isRetriableKafkaJsError(error) })
 }
 
 /** An offset commit error: losing group membership means the commit came from a zombie. */
