@@ -3,27 +3,21 @@
 // and nothing is lost — every input counted at least once. Duplicates are allowed (at-least-once)
 // and reported.
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { integrationServices } from '../helpers/services.ts'
 import { AppProcess, killAfter, stateDirs } from '../integration/runtime/apps.ts'
-import { FlowingLoad, ownBroker, until, type OwnBrokerFixture } from './own-broker.ts'
+import { FlowingLoad, ownBrokerForFile, until } from './own-broker.ts'
 
 const services = await integrationServices()
 const INPUT = 'alos-input'
 const OUTPUT = 'alos-counts'
 const KEYS = 8
 
-let fixture: OwnBrokerFixture | undefined
-before(async () => {
-  if (services.ready()) fixture = await ownBroker()
-})
-after(async () => {
-  await fixture?.stop()
-})
+const fixture = ownBrokerForFile(() => services.ready())
 
 test('at-least-once through a broker kill -9: the instance survives, RUNNING again, every input counted at least once', { skip: services.skip, timeout: 240_000 }, async (t) => {
-  const { broker, client, createTopics, readAll } = fixture!
+  const { broker, client, createTopics, readAll } = fixture()
   const dirs = stateDirs()
   t.after(() => dirs.dispose())
   await createTopics([{ name: INPUT, partitions: 4 }, { name: OUTPUT, partitions: 4 }])

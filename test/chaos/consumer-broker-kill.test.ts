@@ -5,29 +5,23 @@
 // and the two members of one process took turns losing their sessions, for minutes. Afterwards
 // the process must be exactly one member of its group, stay the same member, and get every record.
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Kafka, logLevel } from 'kafkajs'
 import { createKafkaJsClient } from '../../src/client/kafkajs/kafkajs-client.ts'
 import { KafkaClientError } from '../../src/client/errors.ts'
 import { integrationServices } from '../helpers/services.ts'
-import { APP_KAFKA, FlowingLoad, ownBroker, until, type OwnBrokerFixture } from './own-broker.ts'
+import { APP_KAFKA, FlowingLoad, ownBrokerForFile, until } from './own-broker.ts'
 
 const services = await integrationServices()
 const TOPIC = 'consumer-kill-input'
 const GROUP = 'consumer-kill'
 const SESSION_MS = APP_KAFKA.consumer.sessionTimeout
 
-let fixture: OwnBrokerFixture | undefined
-before(async () => {
-  if (services.ready()) fixture = await ownBroker()
-})
-after(async () => {
-  await fixture?.stop()
-})
+const fixture = ownBrokerForFile(() => services.ready())
 
 test('a consumer through a broker kill -9, rejoining all the while: one member of its group afterwards, stable, every record delivered', { skip: services.skip, timeout: 240_000 }, async (t) => {
-  const { broker, client, createTopics, readAll } = fixture!
+  const { broker, client, createTopics, readAll } = fixture()
   await createTopics([{ name: TOPIC, partitions: 4 }])
   const consumerClient = createKafkaJsClient({ brokers: broker.brokers, clientId: 'consumer-kill', ...APP_KAFKA })
   const consumer = consumerClient.consumer({

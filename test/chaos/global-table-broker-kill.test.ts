@@ -5,14 +5,14 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { KafkaStreams } from '../../src/runtime/kafka-streams.ts'
 import type { StreamsState } from '../../src/runtime/streams-state.ts'
 import { Serdes } from '../../src/serdes/serdes.ts'
 import { StreamsBuilder } from '../../src/topology/dsl/streams-builder.ts'
 import { integrationServices } from '../helpers/services.ts'
-import { APP_KAFKA, FlowingLoad, keepingLogger, ownBroker, until, type OwnBrokerFixture } from './own-broker.ts'
+import { APP_KAFKA, FlowingLoad, keepingLogger, ownBrokerForFile, until } from './own-broker.ts'
 
 const services = await integrationServices()
 const NAMES = 'customers'
@@ -20,16 +20,10 @@ const ORDERS = 'orders'
 const OUT = 'orders-enriched'
 const CUSTOMERS = 10
 
-let fixture: OwnBrokerFixture | undefined
-before(async () => {
-  if (services.ready()) fixture = await ownBroker()
-})
-after(async () => {
-  await fixture?.stop()
-})
+const fixture = ownBrokerForFile(() => services.ready())
 
 test('a GlobalKTable join survives a broker kill -9: RUNNING again, every order joined once, every global update in the store', { skip: services.skip, timeout: 240_000 }, async (t) => {
-  const { broker, client, createTopics, readAll } = fixture!
+  const { broker, client, createTopics, readAll } = fixture()
   const stateDir = mkdtempSync(join(tmpdir(), 'kstreams-global-kill-'))
   t.after(() => rmSync(stateDir, { recursive: true, force: true }))
   await createTopics([{ name: NAMES, partitions: 2 }, { name: ORDERS, partitions: 2 }, { name: OUT, partitions: 2 }])

@@ -3,6 +3,7 @@
  * private services home, `kill -9` and relaunch on the same data; never the shared dev broker), a
  * kafkajs client on it, load that keeps flowing through the outage, and reading a topic whole.
  */
+import { after, before } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startOwnBroker, type OwnBroker } from '../../chaos/broker.ts'
 import { createKafkaJsClient } from '../../src/client/kafkajs/kafkajs-client.ts'
@@ -24,6 +25,21 @@ export const APP_KAFKA = {
   consumer: { sessionTimeout: 6000, rebalanceTimeout: 20_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 },
   producer: { transactionTimeout: 10_000 },
 } as const
+
+/**
+ * A test file's own broker: started before its tests when the services are there (`ready()`
+ * says so), always stopped after them. The returned function hands the fixture to a test.
+ */
+export function ownBrokerForFile(ready: () => boolean): () => OwnBrokerFixture {
+  let fixture: OwnBrokerFixture | undefined
+  before(async () => {
+    if (ready()) fixture = await ownBroker()
+  })
+  after(async () => {
+    await fixture?.stop()
+  })
+  return () => fixture!
+}
 
 export async function ownBroker(): Promise<OwnBrokerFixture> {
   const started = Date.now()
